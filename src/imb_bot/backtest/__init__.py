@@ -1,0 +1,4 @@
+"""Backtests: replay candles through the same ``core`` objects and the paper broker.
+
+May import ``core`` and ``brokers``.
+"""

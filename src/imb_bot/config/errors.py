@@ -1,0 +1,37 @@
+"""Configuration errors rendered as one clear line per problem."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from imb_bot.config.settings import ENV_PREFIX
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; start-up must stop (exit code 2) with this message."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _describe(error: dict[str, object], secret_fields: set[str]) -> str:
+    loc = error.get("loc") or ()
+    field = str(loc[0]) if isinstance(loc, tuple) and loc else "?"
+    variable = f"{ENV_PREFIX}{field.upper()}"
+    if error.get("type") == "extra_forbidden":
+        return f"config error: unknown setting {field!r} ({variable} is not a known variable)"
+    value = error.get("input")
+    shown = "***" if field in secret_fields else repr(value)
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    if error.get("type") == "enum":
+        expected = (error.get("ctx") or {}).get("expected", "")  # type: ignore[attr-defined]
+        message = f"allowed values are {str(expected).replace(' or ', ', ')}"
+    return f"config error: {variable}={shown} is invalid: {message}"
+
+
+def config_error_from_validation(exc: ValidationError, secret_fields: set[str]) -> ConfigError:
+    """Translate a pydantic ``ValidationError`` into a :class:`ConfigError`."""
+    errors = exc.errors(include_url=False)
+    return ConfigError([_describe(dict(error), secret_fields) for error in errors])

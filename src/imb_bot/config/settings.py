@@ -1,0 +1,149 @@
+"""The application-wide ``Settings`` model: every field documented, validated and typed."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "IMB_"
+
+BINANCE_SPOT_TESTNET_URL = "https://testnet.binance.vision"
+KLINE_INTERVALS = (
+    "1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h",
+    "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M",
+)  # fmt: skip
+
+
+class TradingMode(StrEnum):
+    """Where orders go: simulated fills (PAPER) or the Binance Spot Testnet / simulator."""
+
+    PAPER = "PAPER"
+    LIVE_TESTNET = "LIVE_TESTNET"
+
+
+class LogFormat(StrEnum):
+    """Log output format: JSON lines for machines, console for humans."""
+
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class LogLevel(StrEnum):
+    """Standard logging levels."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class Settings(BaseSettings):
+    """Effective configuration of one bot process.
+
+    Sources, highest priority first: constructor arguments, ``IMB_*`` environment variables, the
+    config file (YAML or TOML, from ``--config`` or ``IMB_CONFIG``), then the defaults below.
+    Build it with :func:`imb_bot.config.load_settings`; never at import time.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+        case_sensitive=False,
+    )
+
+    trading_mode: TradingMode = Field(
+        default=TradingMode.PAPER,
+        description="PAPER (simulated fills, default) or LIVE_TESTNET (orders go to the exchange).",
+    )
+    database_url: str = Field(
+        default="sqlite:///imb_bot.sqlite3",
+        description="SQLAlchemy URL of the store, e.g. postgresql+psycopg://user@host/db; "
+        "default: SQLite file imb_bot.sqlite3 in the working directory.",
+        min_length=1,
+    )
+    exchange_url: str = Field(
+        default=BINANCE_SPOT_TESTNET_URL,
+        description="Base URL of a Binance-compatible REST API (without /api/v3): the Binance "
+        "Spot Testnet (default) or the local simulator, e.g. http://127.0.0.1:8100.",
+        pattern=r"^https?://[^\s/]+(:\d+)?/?$",
+    )
+    exchange_api_key: SecretStr | None = Field(
+        default=None, description="Exchange API key (secret; never logged)."
+    )
+    exchange_api_secret: SecretStr | None = Field(
+        default=None, description="Exchange API secret (secret; never logged)."
+    )
+    symbols: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["BTC/USDT"],
+        description="Comma-separated unified symbols to trade, e.g. BTC/USDT,ETH/USDT.",
+        min_length=1,
+    )
+    timeframe: str = Field(
+        default="1m",
+        description="Kline interval the strategy trades on; one of " + ", ".join(KLINE_INTERVALS),
+    )
+    api_host: str = Field(default="127.0.0.1", description="Address the REST API binds to.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="TCP port of the REST API.")
+    control_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for POST /bot/start|stop|halt; unset → control endpoints "
+        "refuse every request.",
+    )
+    log_level: LogLevel = Field(default=LogLevel.INFO, description="Minimum log level.")
+    log_format: LogFormat = Field(
+        default=LogFormat.JSON, description="json (one JSON object per line) or console."
+    )
+
+    @field_validator("symbols", mode="before")
+    @classmethod
+    def _split_symbols(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("symbols")
+    @classmethod
+    def _check_symbols(cls, value: list[str]) -> list[str]:
+        normalised = []
+        for symbol in value:
+            base, sep, quote = symbol.upper().partition("/")
+            if not sep or not base.isalnum() or not quote.isalnum():
+                raise ValueError(f"symbol {symbol!r} is not of the form BASE/QUOTE (e.g. BTC/USDT)")
+            normalised.append(f"{base}/{quote}")
+        if len(set(normalised)) != len(normalised):
+            raise ValueError("symbols must not repeat")
+        return normalised
+
+    @field_validator("timeframe")
+    @classmethod
+    def _check_timeframe(cls, value: str) -> str:
+        if value not in KLINE_INTERVALS:
+            raise ValueError(f"allowed values are {', '.join(KLINE_INTERVALS)}")
+        return value
+
+    def secret_values(self) -> list[str]:
+        """Return the plain values of every configured secret (for log redaction)."""
+        values = []
+        for name in type(self).model_fields:
+            field_value = getattr(self, name)
+            if isinstance(field_value, SecretStr) and field_value.get_secret_value():
+                values.append(field_value.get_secret_value())
+        return values
+
+    def redacted(self) -> dict[str, Any]:
+        """Return the effective settings as JSON-able data with every secret shown as '***'."""
+        data: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            field_value = getattr(self, name)
+            if isinstance(field_value, SecretStr):
+                data[name] = "***" if field_value.get_secret_value() else None
+            elif isinstance(field_value, StrEnum):
+                data[name] = field_value.value
+            else:
+                data[name] = field_value
+        return data
