@@ -1,0 +1,30 @@
+"""Collaborators the API handlers use, held on ``app.state.services`` and injected per request.
+
+Each shell component (exchange connector, store, bot controller) adds one optional field here and
+one ``Annotated`` dependency alias; handlers stay 1-3 lines calling those services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from imb_bot.config import Settings
+
+
+@dataclass
+class Services:
+    """Everything the API needs, built once at start-up (never at import time)."""
+
+    settings: Settings
+
+
+def get_services(request: Request) -> Services:
+    """Return the services attached to the running app."""
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
