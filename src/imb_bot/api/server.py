@@ -1,11 +1,37 @@
-"""Serve the API with uvicorn; uvicorn handles SIGINT/SIGTERM for a clean shutdown."""
+"""Serve the API with uvicorn; SIGINT/SIGTERM trigger a graceful shutdown and exit code 0."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Generator
 
 import uvicorn
 
 from imb_bot.api.app import create_app
 from imb_bot.config import Settings
+
+
+class _GracefulServer(uvicorn.Server):
+    """uvicorn server that stops on SIGINT/SIGTERM without re-raising the signal afterwards."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._request_exit)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    def _request_exit(self) -> None:
+        # A second signal forces the exit (e.g. a stuck shutdown), like uvicorn does.
+        if self.should_exit:
+            self.force_exit = True
+        self.should_exit = True
 
 
 def serve_api(settings: Settings) -> None:
@@ -18,4 +44,4 @@ def serve_api(settings: Settings) -> None:
         access_log=False,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    asyncio.run(_GracefulServer(config).serve())

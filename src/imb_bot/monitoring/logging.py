@@ -17,7 +17,12 @@ from typing import Any, TextIO
 from imb_bot.config.settings import LogFormat
 
 REDACTED = "***"
-_STD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "ctx"}
+_STD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {
+    "message",
+    "asctime",
+    "ctx",
+    "color_message",  # uvicorn's ANSI-coloured duplicate of the message
+}
 
 
 class SecretRedactingFilter(logging.Filter):
