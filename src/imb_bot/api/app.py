@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from imb_bot import __version__
 from imb_bot.api.deps import Services
-from imb_bot.api.routers import health
+from imb_bot.api.routers import bot, health
 from imb_bot.config import Settings
 
 
@@ -21,4 +21,5 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.services = services or Services(settings=settings)
     app.include_router(health.router)
+    app.include_router(bot.router)
     return app

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from imb_bot.config import Settings
+from imb_bot.engine.controller import BotController
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     """Everything the API needs, built once at start-up (never at import time)."""
 
     settings: Settings
+    controller: BotController | None = None
 
 
 def get_services(request: Request) -> Services:
