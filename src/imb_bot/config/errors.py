@@ -17,12 +17,13 @@ class ConfigError(Exception):
 
 def _describe(error: dict[str, object], secret_fields: set[str]) -> str:
     loc = error.get("loc") or ()
-    field = str(loc[0]) if isinstance(loc, tuple) and loc else "?"
-    variable = f"{ENV_PREFIX}{field.upper()}"
+    parts = [str(part) for part in loc if isinstance(part, str)] if isinstance(loc, tuple) else []
+    field = ".".join(parts) or "?"
+    variable = ENV_PREFIX + "__".join(parts).upper()
     if error.get("type") == "extra_forbidden":
         return f"config error: unknown setting {field!r} ({variable} is not a known variable)"
     value = error.get("input")
-    shown = "***" if field in secret_fields else repr(value)
+    shown = "***" if parts and parts[-1] in secret_fields else repr(value)
     message = str(error.get("msg", "invalid value"))
     message = message.removeprefix("Value error, ")
     if error.get("type") == "enum":

@@ -9,8 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import SecretStr, ValidationError
-from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource
+from pydantic import ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from imb_bot.config.errors import ConfigError, config_error_from_validation
 from imb_bot.config.settings import Settings
@@ -85,25 +91,18 @@ def load_settings(
     )
 
 
-class _MappingEnvSource(PydanticBaseSettingsSource):
-    """Environment source reading from an explicit mapping (testable, no global state)."""
+class _MappingEnvSource(EnvSettingsSource):
+    """pydantic-settings' env source reading an explicit mapping (testable, no global state).
+
+    Nested sections use ``__``: ``IMB_RISK__MAX_ORDER_NOTIONAL_QUOTE=500``.
+    """
 
     def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
-        super().__init__(settings_cls)
-        prefix = settings_cls.model_config.get("env_prefix", "")
-        self._values = {
-            key[len(prefix) :].lower(): value
-            for key, value in environ.items()
-            if key.upper().startswith(prefix)
-        }
+        self._environ = environ  # read by _load_env_vars during super().__init__
+        super().__init__(settings_cls, env_nested_delimiter="__", case_sensitive=False)
 
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return self._values.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        known = set(self.settings_cls.model_fields)
-        # Unknown IMB_* variables are ignored here (other tools share the prefix, e.g. IMB_SIM_*).
-        return {k: v for k, v in self._values.items() if k in known}
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, False, self.env_ignore_empty, self.env_parse_none_str)
 
 
-__all__ = ["CONFIG_ENV_VAR", "SecretStr", "load_settings"]
+__all__ = ["CONFIG_ENV_VAR", "load_settings"]
