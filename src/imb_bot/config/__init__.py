@@ -1,6 +1,6 @@
 """Application settings: config file + ``IMB_*`` env vars, validation and redaction.
 
-May import only the standard library, pydantic and pydantic-settings.
+May import the standard library, pydantic, pydantic-settings and the pure ``core`` configs.
 """
 
 from imb_bot.config.errors import ConfigError

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
+from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from imb_bot.config.sections import EngineSettings, PaperSettings, RiskSettings, StrategySettings
 
 ENV_PREFIX = "IMB_"
 
@@ -98,6 +101,21 @@ class Settings(BaseSettings):
     log_format: LogFormat = Field(
         default=LogFormat.JSON, description="json (one JSON object per line) or console."
     )
+    db_auto_migrate: bool = Field(
+        default=True, description="Apply database migrations at start-up (imb-bot run/demo)."
+    )
+    strategy: StrategySettings = Field(
+        default_factory=StrategySettings, description="Strategy (IMB_STRATEGY__<FIELD>)."
+    )
+    risk: RiskSettings = Field(
+        default_factory=RiskSettings, description="Risk limits (IMB_RISK__<FIELD>)."
+    )
+    paper: PaperSettings = Field(
+        default_factory=PaperSettings, description="PAPER-mode fills (IMB_PAPER__<FIELD>)."
+    )
+    engine: EngineSettings = Field(
+        default_factory=EngineSettings, description="Trading loop (IMB_ENGINE__<FIELD>)."
+    )
 
     @field_validator("symbols", mode="before")
     @classmethod
@@ -126,9 +144,29 @@ class Settings(BaseSettings):
             raise ValueError(f"allowed values are {', '.join(KLINE_INTERVALS)}")
         return value
 
+    @model_validator(mode="after")
+    def _one_quote_asset(self) -> Self:
+        quotes = {symbol.split("/")[1] for symbol in self.symbols}
+        if len(quotes) > 1:
+            raise ValueError(
+                "symbols: all symbols must share one quote asset (the account currency), "
+                f"got {', '.join(sorted(quotes))}"
+            )
+        return self
+
+    @property
+    def quote_asset(self) -> str:
+        """The account currency: the quote asset shared by every symbol."""
+        return self.symbols[0].split("/")[1]
+
+    def database_password(self) -> str | None:
+        """Return the password embedded in ``database_url``, if any (it is a secret too)."""
+        password = urlsplit(self.database_url).password
+        return unquote(password) if password else None
+
     def secret_values(self) -> list[str]:
         """Return the plain values of every configured secret (for log redaction)."""
-        values = []
+        values = [p for p in (self.database_password(),) if p]
         for name in type(self).model_fields:
             field_value = getattr(self, name)
             if isinstance(field_value, SecretStr) and field_value.get_secret_value():
@@ -144,6 +182,12 @@ class Settings(BaseSettings):
                 data[name] = "***" if field_value.get_secret_value() else None
             elif isinstance(field_value, StrEnum):
                 data[name] = field_value.value
+            elif name == "database_url" and self.database_password():
+                parts = urlsplit(field_value)
+                netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
+                data[name] = parts._replace(netloc=netloc).geturl()
+            elif hasattr(field_value, "model_dump"):
+                data[name] = field_value.model_dump(mode="json")
             else:
                 data[name] = field_value
         return data

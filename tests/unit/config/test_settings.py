@@ -94,3 +94,32 @@ def test_redacted_when_secrets_set_hides_them() -> None:
 def test_every_setting_is_documented() -> None:
     for name, info in Settings.model_fields.items():
         assert info.description, f"{name} has no description"
+
+
+def test_load_settings_when_nested_env_set_overrides_section_field() -> None:
+    settings = load_settings(
+        environ={"IMB_STRATEGY__RSI_PERIOD": "7", "IMB_RISK__MAX_OPEN_POSITIONS": "1"}
+    )
+    assert settings.strategy.rsi_period == 7
+    assert settings.risk.max_open_positions == 1
+    assert settings.strategy.to_core("BTC/USDT").rsi_period == 7
+
+
+def test_load_settings_when_cross_field_rule_broken_names_the_nested_variable() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={"IMB_STRATEGY__RSI_OVERSOLD": "80"})
+    (line,) = info.value.lines
+    assert line.startswith("config error: IMB_STRATEGY__RSI_OVERBOUGHT is invalid")
+
+
+def test_load_settings_when_symbols_mix_quote_assets_rejects_them() -> None:
+    with pytest.raises(ConfigError, match=r"IMB_SYMBOLS=.*one quote asset"):
+        load_settings(environ={"IMB_SYMBOLS": "BTC/USDT,ETH/BTC"})
+
+
+def test_redacted_when_database_url_has_password_hides_it() -> None:
+    settings = load_settings(
+        environ={"IMB_DATABASE_URL": "postgresql+psycopg://bot:pa%40ss@db:5432/imb"}
+    )
+    assert settings.redacted()["database_url"] == "postgresql+psycopg://bot:***@db:5432/imb"
+    assert "pa@ss" in settings.secret_values()
