@@ -52,6 +52,12 @@ class BotController:
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
 
+    def set_workers(self, workers: Sequence[Worker]) -> None:
+        """Replace the workers (once the runtime has built them); only while stopped."""
+        if self.running:
+            raise RuntimeError("cannot replace workers while they run; stop first")
+        self._workers = list(workers)
+
     @property
     def running(self) -> bool:
         """True while worker tasks are alive."""

@@ -1,0 +1,278 @@
+"""Order manager: persist the intent, send once, resolve unknown outcomes, record fills.
+
+Crash-only lifecycle (docs/decisions/0003): the intent with its deterministic client order id is
+committed *before* the order is sent; an ambiguous submission (timeout, 5xx, lost connection,
+"duplicate order") is never re-sent but looked up by client id; fills, order state and position
+are written in one transaction, then applied to the in-memory portfolio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from imb_bot.config.settings import TradingMode
+from imb_bot.core.models import Fill, Order, OrderStatus
+from imb_bot.db.async_store import AsyncStore
+from imb_bot.db.errors import StoreUnavailable
+from imb_bot.engine.account import Account
+from imb_bot.engine.ports import Broker
+from imb_bot.engine.status import BotStatus
+from imb_bot.exchange.connector import OrderUpdate, OutcomeUnknown
+from imb_bot.exchange.errors import (
+    DuplicateOrderError,
+    ExchangeAuthError,
+    InsufficientFundsError,
+    InvalidRequestError,
+    RateLimitedError,
+    TimestampError,
+)
+from imb_bot.monitoring.logging import log_event
+
+log = logging.getLogger(__name__)
+
+# Rejections that prove the order was not executed.
+_NOT_EXECUTED = (
+    InsufficientFundsError,
+    RateLimitedError,
+    TimestampError,
+    ExchangeAuthError,
+)
+
+
+class OrderManager:
+    """Submits orders for one account and keeps store, portfolio and status in step."""
+
+    def __init__(
+        self,
+        *,
+        mode: TradingMode,
+        broker: Broker,
+        account: Account,
+        status: BotStatus,
+        clock: Callable[[], datetime],
+        store: AsyncStore | None = None,
+        run_id: int | None = None,
+        unknown_checks: int = 6,
+        unknown_check_delay_s: float = 0.5,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        after_fills: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._mode = mode
+        self._broker = broker
+        self._account = account
+        self._status = status
+        self._clock = clock
+        self._store = store
+        self._run_id = run_id
+        self._unknown_checks = unknown_checks
+        self._unknown_delay = unknown_check_delay_s
+        self._sleep = sleep
+        self._after_fills = after_fills
+        self._booked: set[tuple[str, str]] = set()  # (symbol, trade id) applied to the portfolio
+        self.open_orders: dict[str, Order] = {}
+
+    def mark_booked(self, fills: Iterable[Fill]) -> None:
+        """Declare fills already contained in the restored portfolio (start-up)."""
+        self._booked.update((f.symbol, f.trade_id) for f in fills)
+
+    @property
+    def broker(self) -> Broker:
+        """The broker orders go to."""
+        return self._broker
+
+    async def submit(self, order: Order) -> Order:
+        """Record the intent, send the order once and return its resulting state.
+
+        Raises StoreUnavailable when the intent cannot be recorded: then nothing was sent.
+        """
+        if self._store is not None:
+            await self._store.record_intent(order, self._mode, self._run_id)
+        self.open_orders[order.client_order_id] = order
+        self._status.orders_submitted += 1
+        log_event(
+            log,
+            logging.INFO,
+            "order_submitting",
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side.value,
+            type=order.type.value,
+            quantity=str(order.quantity),
+            quote_quantity=None if order.quote_quantity is None else str(order.quote_quantity),
+            price=None if order.price is None else str(order.price),
+        )
+        try:
+            result = await self._broker.place(order)
+        except DuplicateOrderError:
+            # Already at the exchange (e.g. sent before a crash): resolve, never re-send.
+            update = await self.resolve(order)
+        except (*_NOT_EXECUTED, InvalidRequestError) as exc:
+            return await self._reject(order, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # unexpected: the outcome is unknown, resolve by client id
+            log_event(
+                log,
+                logging.WARNING,
+                "order_submit_error",
+                client_order_id=order.client_order_id,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            update = await self.resolve(order)
+        else:
+            if isinstance(result, OutcomeUnknown):
+                await self._record_status(order, OrderStatus.UNKNOWN, {"error": str(result.error)})
+                update = await self.resolve(order)
+            else:
+                update = result
+        return await self.apply_update(update, local=order)
+
+    async def resolve(self, order: Order) -> OrderUpdate:
+        """Look ``order`` up by client id with bounded, growing delays.
+
+        Never acknowledged after all checks → REJECTED with the reason recorded.
+        """
+        delay = self._unknown_delay
+        last_error = "not found"
+        for attempt in range(1, self._unknown_checks + 1):
+            try:
+                found = await self._broker.lookup(order)
+            except Exception as exc:  # network trouble: evidence of nothing, keep checking
+                last_error = f"{type(exc).__name__}: {exc}"
+                found = None
+            if found is not None:
+                log_event(
+                    log,
+                    logging.INFO,
+                    "order_resolved",
+                    client_order_id=order.client_order_id,
+                    status=found.order.status.value,
+                    attempt=attempt,
+                )
+                return found
+            if attempt < self._unknown_checks:
+                await self._sleep(delay)
+                delay *= 2
+        reason = (
+            f"not acknowledged by the exchange after {self._unknown_checks} look-ups "
+            f"by client id (last: {last_error})"
+        )
+        return OrderUpdate(order=replace(order, status=OrderStatus.REJECTED, reason=reason))
+
+    async def apply_update(self, update: OrderUpdate, local: Order | None = None) -> Order:
+        """Book new fills and the order's state: store first (one transaction), then memory."""
+        base = local or self.open_orders.get(update.order.client_order_id) or update.order
+        order = replace(
+            update.order,
+            created_at=base.created_at,
+            strategy=base.strategy or update.order.strategy,
+            reason=update.order.reason or base.reason,
+        )
+        now = self._clock()
+        new_fills = self._apply_fills(update.fills)
+        if self._store is not None:
+            position = self._account.portfolio.position(order.symbol)
+            if update.fills or order.filled_quantity > 0:
+                await self._store.record_fills(
+                    order.client_order_id,
+                    list(update.fills),
+                    order_status=order.status,
+                    filled_quantity=order.filled_quantity,
+                    average_price=order.average_price,
+                    position_update=position,
+                )
+            else:
+                await self._record_status(order, order.status, {"reason": order.reason})
+        if order.status.is_final:
+            self.open_orders.pop(order.client_order_id, None)
+        else:
+            self.open_orders[order.client_order_id] = order
+        if new_fills and self._after_fills is not None:
+            await self._after_fills()
+        if new_fills:
+            self._status.last_trade_at = now
+            for fill in new_fills:
+                log_event(
+                    log,
+                    logging.INFO,
+                    "order_filled",
+                    client_order_id=fill.client_order_id,
+                    symbol=fill.symbol,
+                    side=fill.side.value,
+                    price=str(fill.price),
+                    quantity=str(fill.quantity),
+                    fee=f"{fill.fee} {fill.fee_asset}",
+                    trade_id=fill.trade_id,
+                )
+        if order.status is OrderStatus.REJECTED:
+            self._status.record_rejection("ORDER_REJECTED")
+            log_event(
+                log,
+                logging.WARNING,
+                "order_rejected",
+                client_order_id=order.client_order_id,
+                reason=order.reason,
+            )
+        return order
+
+    async def poll_open_orders(self) -> None:
+        """Fetch updates for resting orders (limit orders, partial fills) and book them."""
+        if not self.open_orders:
+            return
+        for update in await self._broker.poll(list(self.open_orders.values())):
+            await self.apply_update(update)
+
+    async def cancel_all(self, reason: str) -> int:
+        """Cancel every open order; return how many were canceled."""
+        canceled = 0
+        for order in list(self.open_orders.values()):
+            try:
+                update = await self._broker.cancel(order)
+            except Exception as exc:
+                log_event(
+                    log,
+                    logging.ERROR,
+                    "order_cancel_failed",
+                    client_order_id=order.client_order_id,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                continue
+            await self.apply_update(
+                OrderUpdate(order=replace(update.order, reason=reason), fills=update.fills)
+            )
+            canceled += 1
+        return canceled
+
+    def _apply_fills(self, fills: tuple[Fill, ...]) -> list[Fill]:
+        new = []
+        for fill in fills:
+            key = (fill.symbol, fill.trade_id)
+            if key in self._booked:
+                continue
+            if self._account.portfolio.apply(fill):
+                new.append(fill)
+            self._booked.add(key)
+        return new
+
+    async def _reject(self, order: Order, reason: str) -> Order:
+        rejected = replace(order, status=OrderStatus.REJECTED, reason=reason)
+        return await self.apply_update(OrderUpdate(order=rejected), local=order)
+
+    async def _record_status(
+        self, order: Order, status: OrderStatus, payload: dict[str, object]
+    ) -> None:
+        if self._store is None:
+            return
+        await self._store.record_submission_result(
+            order.client_order_id, status, order.exchange_order_id, payload
+        )
+
+
+def store_is_down(exc: BaseException) -> bool:
+    """True for the store's 'stays unavailable' error (the engine then stops opening positions)."""
+    return isinstance(exc, StoreUnavailable)
+
+
+__all__ = ["OrderManager", "store_is_down"]
