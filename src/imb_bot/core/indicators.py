@@ -125,13 +125,15 @@ class EMA:
 class RSI:
     """O(1) Wilder RSI (0-100), seeded like TA-Lib with the mean of the first ``period`` deltas."""
 
-    __slots__ = ("_count", "_gain", "_loss", "_period", "_prev", "_value")
+    __slots__ = ("_count", "_gain", "_loss", "_period", "_period_f", "_prev", "_value", "_weight")
 
     def __init__(self, period: int) -> None:
         self._period = _check_period(period)
+        self._period_f = float(self._period)
+        self._weight = float(self._period - 1)
         self._count = 0  # deltas seen, until the seed is complete
-        self._gain = 0.0
-        self._loss = 0.0
+        self._gain = 0.0  # average gain (sum of gains while seeding)
+        self._loss = 0.0  # average loss (sum of losses while seeding)
         self._prev: float | None = None
         self._value: float | None = None
 
@@ -149,37 +151,31 @@ class RSI:
         """Add the next value; return the RSI, or None for the first ``period`` values."""
         prev = self._prev
         self._prev = value
-        if prev is None:
-            return None
-        delta = value - prev
-        period = self._period
         if self._value is not None:
-            # Same operation order as TA-Lib: multiply, add today's move, divide.
-            gain = self._gain * (period - 1)
-            loss = self._loss * (period - 1)
-            if delta < 0:
-                loss -= delta
+            # Steady state, same operation order as TA-Lib: multiply, add today's move, divide.
+            delta = value - prev  # type: ignore[operator]  # prev is set once a value exists
+            if delta < 0.0:
+                gain = self._gain * self._weight / self._period_f
+                loss = (self._loss * self._weight - delta) / self._period_f
             else:
-                gain += delta
-            gain /= period
-            loss /= period
+                gain = (self._gain * self._weight + delta) / self._period_f
+                loss = self._loss * self._weight / self._period_f
         else:
-            gain = self._gain
-            loss = self._loss
-            if delta < 0:
-                loss -= delta
-            else:
-                gain += delta
-            self._count += 1
-            if self._count < period:
-                self._gain = gain
-                self._loss = loss
+            if prev is None:
                 return None
-            gain /= period
-            loss /= period
+            delta = value - prev
+            if delta < 0.0:
+                self._loss -= delta
+            else:
+                self._gain += delta
+            self._count += 1
+            if self._count < self._period:
+                return None
+            gain = self._gain / self._period_f
+            loss = self._loss / self._period_f
         self._gain = gain
         self._loss = loss
-        total = gain + loss
-        result = 0.0 if -_TA_EPSILON < total < _TA_EPSILON else 100.0 * (gain / total)
+        total = gain + loss  # never negative
+        result = 0.0 if total < _TA_EPSILON else 100.0 * (gain / total)
         self._value = result
         return result

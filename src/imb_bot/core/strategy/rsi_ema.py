@@ -50,6 +50,13 @@ class HoldReason:
     NO_EXIT: Final = "NO_EXIT"  # long and RSI not above overbought
 
 
+# Module-level aliases: a global read is cheaper than a class attribute on the hot path.
+_WARMING_UP: Final = HoldReason.WARMING_UP
+_NO_ENTRY: Final = HoldReason.NO_ENTRY
+_TREND_FILTER: Final = HoldReason.TREND_FILTER
+_NO_EXIT: Final = HoldReason.NO_EXIT
+
+
 @dataclass(frozen=True, slots=True)
 class RsiEmaConfig:
     """Parameters of :class:`RsiEmaStrategy`."""
@@ -121,12 +128,15 @@ class RsiEmaStrategy:
         "_config",
         "_ema_fast",
         "_ema_slow",
+        "_fast_update",
         "_hold_reason",
         "_last_time",
         "_overbought",
         "_oversold",
         "_rsi",
+        "_rsi_update",
         "_sl_factor",
+        "_slow_update",
         "_tp_factor",
         "_trend_filter",
     )
@@ -136,6 +146,10 @@ class RsiEmaStrategy:
         self._rsi = RSI(config.rsi_period)
         self._ema_fast = EMA(config.ema_fast_period)
         self._ema_slow = EMA(config.ema_slow_period)
+        # Bound methods, looked up once: this is the per-candle hot path.
+        self._rsi_update = self._rsi.update
+        self._fast_update = self._ema_fast.update
+        self._slow_update = self._ema_slow.update
         self._oversold = config.rsi_oversold
         self._overbought = config.rsi_overbought
         self._trend_filter = config.trend_filter
@@ -187,9 +201,14 @@ class RsiEmaStrategy:
         return self._rsi.value is not None and self._ema_slow.value is not None
 
     def warm_up(self, candles: Iterable[Candle]) -> None:
-        """Feed historical closed candles (oldest first); no signals are produced."""
+        """Feed historical closed candles (oldest first); whatever they would signal is dropped.
+
+        Runs the same code as :meth:`on_candle` (as if flat), so the state afterwards is
+        exactly the state after streaming those candles.
+        """
+        on_close = self.on_close
         for candle in candles:
-            self._advance(candle.time, float(candle.close))
+            on_close(candle.time, float(candle.close), _ZERO, candle.close)
 
     def on_candle(self, candle: Candle, position_quantity: Decimal) -> Signal:
         """Decide on one newly closed candle (live path); HOLD is returned as a Signal."""
@@ -215,30 +234,10 @@ class RsiEmaStrategy:
 
         The fast path for backtests: no Signal is built for a HOLD. ``close_exact`` is used for
         stop-loss/take-profit prices; without it they are derived from ``repr(close)``.
+        Raises ``ValueError`` for a close that is not > 0 and :class:`StaleCandleError` for a
+        candle not after the previous one; the state is unchanged then.
         """
-        rsi, fast, slow = self._advance(time, close)
-        if rsi is None or fast is None or slow is None:
-            self._hold_reason = HoldReason.WARMING_UP
-            return None
-        if position_quantity > _ZERO:
-            if rsi > self._overbought:
-                return self._exit(time, rsi, position_quantity)
-            self._hold_reason = HoldReason.NO_EXIT
-            return None
-        if rsi < self._oversold:
-            if self._trend_filter and not fast > slow:
-                self._hold_reason = HoldReason.TREND_FILTER
-                return None
-            return self._entry(
-                time, close=close, close_exact=close_exact, rsi=rsi, fast=fast, slow=slow
-            )
-        self._hold_reason = HoldReason.NO_ENTRY
-        return None
-
-    def _advance(
-        self, time: datetime, close: float
-    ) -> tuple[float | None, float | None, float | None]:
-        # Refuse a bad close or a candle that is not newer before touching any state.
+        # Refuse bad input before touching any state.
         if not close > 0.0:  # also refuses NaN, which would poison every later value
             raise ValueError(f"{self._config.symbol}: close must be a price > 0, got {close!r}")
         last = self._last_time
@@ -247,7 +246,26 @@ class RsiEmaStrategy:
         elif time <= last:
             raise StaleCandleError(self._config.symbol, time, last)
         self._last_time = time
-        return self._rsi.update(close), self._ema_fast.update(close), self._ema_slow.update(close)
+        rsi = self._rsi_update(close)
+        fast = self._fast_update(close)
+        slow = self._slow_update(close)
+        if rsi is None or fast is None or slow is None:
+            self._hold_reason = _WARMING_UP
+            return None
+        if position_quantity > _ZERO:
+            if rsi > self._overbought:
+                return self._exit(time, rsi, position_quantity)
+            self._hold_reason = _NO_EXIT
+            return None
+        if rsi < self._oversold:
+            if self._trend_filter and not fast > slow:
+                self._hold_reason = _TREND_FILTER
+                return None
+            return self._entry(
+                time, close=close, close_exact=close_exact, rsi=rsi, fast=fast, slow=slow
+            )
+        self._hold_reason = _NO_ENTRY
+        return None
 
     def _entry(
         self,
