@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from imb_bot.config.settings import TradingMode
 from imb_bot.core.decisions import Rejected
-from imb_bot.core.execution import ExecutionEngine
+from imb_bot.core.execution import ExecutionEngine, sellable_quantity
 from imb_bot.core.exits import ExitLevels, check_exit, check_exit_on_candle
 from imb_bot.core.models import Candle, MarketRules, Order, OrderStatus, Side, Signal, SignalAction
 from imb_bot.core.risk import RiskManager, TradingState
@@ -120,7 +120,13 @@ class SymbolLoop:
     async def warm_up(self) -> None:
         """Feed the strategy recent closed history so it decides from the first new candle."""
         count = self._strategy.warm_up_candles + self._warmup_extra
-        candles = await self._md.get_ohlcv(self.symbol, self._timeframe, limit=min(count, 1000))
+        market_now = (await self._md.get_ticker(self.symbol)).time
+        candles = self._closed(
+            await self._md.get_ohlcv(
+                self.symbol, self._timeframe, limit=min(count + 1, 1000), include_forming=True
+            ),
+            market_now,
+        )
         self._strategy.warm_up(candles)
         if candles:
             self.last_candle_time = candles[-1].time
@@ -134,13 +140,24 @@ class SymbolLoop:
             last_candle=self.last_candle_time,
         )
 
+    def _closed(self, candles: list[Candle], market_now: datetime) -> list[Candle]:
+        # The exchange's market time is the 24h ticker's close time (the simulator's market
+        # clock may run ahead of or behind the wall clock its /time endpoint reports).
+        return [c for c in candles if c.time + self._tf <= market_now]
+
     async def iterate(self) -> None:
         """Process every newly closed candle, then open orders, exits and risk state."""
         if not self._status.store_available and self._store is not None:
             await self._store.load_positions(self._mode)
             self._on_store_back()
+        ticker = await self._md.get_ticker(self.symbol)
         since = self.last_candle_time + self._tf if self.last_candle_time else None
-        candles = await self._md.get_ohlcv(self.symbol, self._timeframe, limit=1000, since=since)
+        candles = self._closed(
+            await self._md.get_ohlcv(
+                self.symbol, self._timeframe, limit=1000, since=since, include_forming=True
+            ),
+            ticker.time,
+        )
         for candle in candles:
             if self.last_candle_time is not None and candle.time <= self.last_candle_time:
                 continue
@@ -148,7 +165,6 @@ class SymbolLoop:
             self.last_candle_time = candle.time
             self.candles_processed += 1
         await self._orders.poll_open_orders()
-        ticker = await self._md.get_ticker(self.symbol)
         self._account.marks[self.symbol] = ticker.last
         levels = self._account.exit_levels.get(self.symbol)
         if levels is not None:
@@ -163,7 +179,10 @@ class SymbolLoop:
     # ------------------------------------------------------------------ decisions
     async def _on_candle(self, candle: Candle) -> None:
         self._account.marks[self.symbol] = candle.close
-        position = self._account.portfolio.position(self.symbol).quantity
+        # Dust the exchange would refuse to sell counts as flat, or the strategy would stay
+        # "long" forever (a buy's fee is paid in base, so a full sell leaves a remainder).
+        held = self._account.portfolio.position(self.symbol).quantity
+        position = sellable_quantity(held, self._rules, candle.close) if held > 0 else held
         signal = self._strategy.on_candle(candle, position)
         log_event(
             log,
@@ -175,7 +194,7 @@ class SymbolLoop:
             action=signal.action.value,
         )
         levels = self._account.exit_levels.get(self.symbol)
-        if levels is not None and signal.action is not SignalAction.SELL:
+        if levels is not None and position > 0 and signal.action is not SignalAction.SELL:
             exit_signal = check_exit_on_candle(levels, candle)
             if exit_signal is not None:
                 signal = exit_signal
@@ -227,8 +246,10 @@ class SymbolLoop:
             return order
 
     def _update_exit_levels(self, signal: Signal, order: Order) -> None:
-        position = self._account.portfolio.position(self.symbol)
-        if not position.is_open:
+        held = self._account.portfolio.position(self.symbol).quantity
+        mark = self._account.mark(self.symbol)
+        sellable = sellable_quantity(held, self._rules, mark) if held > 0 else held
+        if sellable <= 0:  # flat, or only dust left: nothing to protect
             self._account.exit_levels.pop(self.symbol, None)
             return
         if (
@@ -238,7 +259,7 @@ class SymbolLoop:
         ):
             self._account.exit_levels[self.symbol] = ExitLevels(
                 symbol=self.symbol,
-                quantity=position.quantity,
+                quantity=sellable,
                 stop_loss=signal.stop_loss,
                 take_profit=signal.take_profit,
                 strategy_id=signal.strategy_id,
@@ -247,7 +268,7 @@ class SymbolLoop:
             current = self._account.exit_levels[self.symbol]
             self._account.exit_levels[self.symbol] = ExitLevels(
                 symbol=self.symbol,
-                quantity=position.quantity,
+                quantity=sellable,
                 stop_loss=current.stop_loss,
                 take_profit=current.take_profit,
                 strategy_id=current.strategy_id,
