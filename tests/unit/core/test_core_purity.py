@@ -12,6 +12,7 @@ import imb_bot.core
 CORE = Path(imb_bot.core.__file__).parent
 ALLOWED_IMPORT_ROOTS = {
     "__future__",
+    "bisect",
     "collections",
     "dataclasses",
     "datetime",

@@ -25,6 +25,7 @@ Every rejection is counted by code and kept in a bounded list of recent rejectio
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -207,8 +208,9 @@ class RiskManager:
         limit = self._config.max_orders_per_window
         if limit is None:
             return None
-        start = snap.now - self._window
-        count = sum(1 for t in snap.recent_order_times if start < t <= snap.now)
+        # Times are oldest first: count those in (now - window, now] by bisection.
+        times = snap.recent_order_times
+        count = bisect_right(times, snap.now) - bisect_right(times, snap.now - self._window)
         if count < limit:
             return None
         return Rejected(

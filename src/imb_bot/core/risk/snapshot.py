@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from imb_bot.core._checks import require_aware
+
 __all__ = ["PositionExposure", "RiskSnapshot"]
 
 
@@ -34,7 +36,10 @@ class RiskSnapshot:
     unrealized_pnl_quote: Decimal = Decimal(0)  # open positions at mark vs average entry
     trades_today: int = 0  # orders sent since 00:00 UTC (entries and exits)
     last_trade_time: Mapping[str, datetime] = field(default_factory=dict)  # last order per symbol
-    recent_order_times: Sequence[datetime] = ()  # submit times of recent orders, any symbol
+    recent_order_times: Sequence[datetime] = ()  # submit times of recent orders, oldest first
+
+    def __post_init__(self) -> None:
+        require_aware(self.now, "now")
 
     @property
     def daily_pnl_quote(self) -> Decimal:

@@ -169,9 +169,9 @@ def test_validate_signal_when_order_rate_reached_rejects_entries_and_exits() -> 
 
 
 def test_validate_signal_when_old_orders_left_the_window_approves() -> None:
-    # Arrange
+    # Arrange: oldest first; the window is (now - 10 s, now]
     risk = RiskManager(_config())
-    times = [NOW - timedelta(seconds=10), NOW - timedelta(seconds=30), NOW - timedelta(seconds=1)]
+    times = [NOW - timedelta(seconds=30), NOW - timedelta(seconds=10), NOW - timedelta(seconds=1)]
 
     # Act
     decision = risk.validate_signal(_signal(BUY), _snapshot(recent_order_times=times))
@@ -468,3 +468,9 @@ def test_config_when_invalid_raises_naming_field_expected_and_actual(
     # Act / Assert
     with pytest.raises(ValueError, match=match):
         _config(**overrides)
+
+
+def test_snapshot_when_now_is_naive_raises() -> None:
+    # Act / Assert
+    with pytest.raises(ValueError, match="now must be a timezone-aware UTC datetime"):
+        _snapshot(now=NOW.replace(tzinfo=None))
