@@ -23,7 +23,9 @@ if ! .venv/bin/uv --version 2>/dev/null | grep -q "uv $UV_VERSION"; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
 export UV_PROJECT_ENVIRONMENT="$PWD/.venv"
-.venv/bin/uv sync --frozen --quiet "$@"
+# Compile bytecode at install: with PYTHONDONTWRITEBYTECODE set (as on CI) every process
+# would otherwise recompile ccxt and friends from source (seconds per start).
+.venv/bin/uv sync --frozen --quiet --compile-bytecode "$@"
 
 if [ -f frontend/package.json ] && [ "${IMB_SKIP_FRONTEND:-0}" != "1" ]; then
     "$(dirname "$0")/build-frontend.sh"

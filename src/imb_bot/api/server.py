@@ -10,7 +10,9 @@ from collections.abc import Generator
 import uvicorn
 
 from imb_bot.api.app import create_app
+from imb_bot.api.deps import Services
 from imb_bot.config import Settings
+from imb_bot.engine.runtime import BotRuntime
 
 
 class _GracefulServer(uvicorn.Server):
@@ -35,9 +37,16 @@ class _GracefulServer(uvicorn.Server):
 
 
 def serve_api(settings: Settings) -> None:
-    """Block serving the API on ``settings.api_host:api_port`` until a stop signal arrives."""
+    """Run the bot and serve the API on ``api_host:api_port`` until a stop signal arrives."""
+    runtime = BotRuntime.from_settings(settings)
+    services = Services(
+        settings=settings,
+        controller=runtime.controller,
+        store=runtime.store.sync if runtime.store is not None else None,
+        connector=runtime.connector,
+    )
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, services, lifecycle=runtime),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,  # keep our JSON logging

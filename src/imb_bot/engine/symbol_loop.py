@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from imb_bot.config.settings import TradingMode
@@ -229,6 +230,8 @@ class SymbolLoop:
                 await self._rejected(signal, decision, now)
                 return None
             self._account.note_order_sent(self.symbol, now)
+            # Decided at market time ``now``; recorded at the wall-clock time the bot acted.
+            built = replace(built, created_at=self._clock())
             log_event(
                 log,
                 logging.INFO,
