@@ -122,6 +122,7 @@ def bench_indicator_update(rounds: int) -> dict[str, Any]:
         "o1_us_per_update": _summary(o1_samples),
         "talib_recompute_500_us_per_update": _summary(recompute_samples),
         "speedup_x": talib_us / o1_us,
+        "speedup_x_of_min": min(recompute_samples) / min(o1_samples),
         "max_abs_diff_rsi_points": float(np.max(np.abs(inc[:, 0] - ref[:, 0]))),
         "max_rel_diff_ema": float(np.max(np.abs(inc[:, 1:] - ref[:, 1:]) / ref[:, 1:])),
         "target": "<= 1 us and >= 10x faster than recompute",
@@ -149,7 +150,7 @@ def bench_vectorised(rounds: int, n: int) -> dict[str, Any]:
         return (time.perf_counter_ns() - start) / 1e6
 
     wrapped_ms, raw_ms = [], []
-    for _ in range(rounds):
+    for _ in range(2 * rounds):  # cheap: more rounds against a noisy shared machine
         wrapped_ms += _rounds(wrapped, 1)
         raw_ms += _rounds(raw, 1)
     ratio = statistics.median(wrapped_ms) / statistics.median(raw_ms)
@@ -158,6 +159,7 @@ def bench_vectorised(rounds: int, n: int) -> dict[str, Any]:
         "wrapper_ms": _summary(wrapped_ms),
         "talib_ms": _summary(raw_ms),
         "ratio": ratio,
+        "ratio_of_min": min(wrapped_ms) / min(raw_ms),  # less sensitive to a noisy neighbour
         "target": "<= 2x TA-Lib",
         "meets_target": ratio <= 2.0,
     }
