@@ -215,6 +215,11 @@ def _reason(exc: BaseException, response: _Response | None, scrub: Scrubber) -> 
             text = f"{text} (code {response.code})"
     else:
         text = str(exc).removeprefix("binance ").strip() or type(exc).__name__
+        cause = exc.__cause__
+        if cause is not None and not isinstance(cause, ccxt.BaseError):
+            # The transport failure ccxt wrapped: "Cannot connect to host …", a timeout, …
+            detail = str(cause).strip()
+            text = f"{text}: {type(cause).__name__}" + (f": {detail}" if detail else "")
     if response is not None and response.http_status is not None:
         text = f"HTTP {response.http_status}: {text}"
     text = scrub(text)

@@ -226,3 +226,15 @@ def test_translate_when_body_has_binance_msg_message_names_it(client: Any) -> No
     assert "Filter failure: NOTIONAL" in str(error)
     assert error.code == -1013
     assert str(error).startswith("op failed:")
+
+
+def test_translate_when_ccxt_wraps_transport_error_message_names_the_cause() -> None:
+    exc = ccxt.ExchangeNotAvailable("binance GET http://h/api/v3/time")
+    exc.__cause__ = ConnectionRefusedError("Connect call failed ('127.0.0.1', 8100)")
+
+    error = _translate(exc)
+
+    assert str(error) == (
+        "op failed: GET http://h/api/v3/time: ConnectionRefusedError: Connect call failed "
+        "('127.0.0.1', 8100) [ExchangeNotAvailable]"
+    )
