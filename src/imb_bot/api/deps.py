@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 
 from imb_bot.config import Settings
 from imb_bot.engine.controller import BotController
+from imb_bot.exchange.connector import ExchangeConnector
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Services:
 
     settings: Settings
     controller: BotController | None = None
+    connector: ExchangeConnector | None = None  # /market-data, /health/exchange; None → 503
 
 
 def get_services(request: Request) -> Services:
@@ -30,3 +32,16 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_connector(services: ServicesDep) -> ExchangeConnector:
+    """Return the exchange connector, or answer 503 when this process has none configured."""
+    if services.connector is None:
+        raise HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="no exchange connector is configured in this process",
+        )
+    return services.connector
+
+
+ConnectorDep = Annotated[ExchangeConnector, Depends(get_connector)]
