@@ -66,8 +66,10 @@ async def fetch_klines(
         for kline in klines:
             if kline.open_time_ms >= cursor:
                 by_open[kline.open_time_ms] = kline
-        if not klines or len(rows) < batch or klines[-1].close_time_ms >= server_now_ms:
+        if not klines or len(rows) < batch:
             break
+        if not include_forming and klines[-1].close_time_ms >= server_now_ms:
+            break  # reached the forming candle: nothing closed follows
         if since_ms is not None and len(by_open) >= wanted:
             break
         cursor = klines[-1].close_time_ms + 1

@@ -99,3 +99,13 @@ def test_timeframe_ms_when_units_vary_returns_lengths() -> None:
     assert timeframe_ms("4h") == 4 * 60 * MIN
     assert timeframe_ms("1w") == 7 * 24 * 60 * MIN
     assert timeframe_ms("1M") == 31 * 24 * 60 * MIN
+
+
+async def test_fetch_when_include_forming_and_data_ahead_of_server_time_pages_to_the_end() -> None:
+    page = FakeKlines(cap=100)
+
+    minutes = await _fetch(
+        page, limit=300, since_ms=700 * MIN, server_now_ms=750 * MIN, include_forming=True
+    )
+
+    assert minutes == list(range(700, 1000))
