@@ -1,0 +1,96 @@
+"""Bulk loading of historical rows (backfills, benchmarks, tests): COPY on PostgreSQL.
+
+This bypasses the write path (no order events, no positions): use it only to load history.
+Values go through the columns' own bind processing, so they are stored exactly as the store
+stores them (UTC text times and exact decimals on SQLite, NUMERIC / timestamptz on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Engine, Table
+
+from imb_bot.config import TradingMode
+from imb_bot.core.models import Order
+from imb_bot.db.models import OrderRow
+
+__all__ = ["bulk_insert", "bulk_insert_orders", "order_values"]
+
+
+def order_values(order: Order, mode: TradingMode, run_id: int | None = None) -> dict[str, Any]:
+    """Return the ``orders`` row of ``order`` as column values."""
+    return {
+        "client_order_id": order.client_order_id,
+        "exchange_order_id": order.exchange_order_id,
+        "run_id": run_id,
+        "mode": mode.value,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "type": order.type.value,
+        "time_in_force": order.time_in_force.value if order.time_in_force else None,
+        "quantity": order.quantity,
+        "quote_quantity": order.quote_quantity,
+        "price": order.price,
+        "status": order.status.value,
+        "filled_quantity": order.filled_quantity,
+        "average_price": order.average_price,
+        "reason": order.reason,
+        "strategy": order.strategy,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at or order.created_at,
+    }
+
+
+def _batches(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def bulk_insert(
+    engine: Engine, table: Table, rows: Iterable[Mapping[str, Any]], *, batch_size: int = 20_000
+) -> int:
+    """Insert ``rows`` (all with the same keys) into ``table``; return how many were inserted.
+
+    One transaction per batch; PostgreSQL uses COPY, SQLite ``executemany``.
+    """
+    total = 0
+    for batch in _batches(rows, batch_size):
+        columns = list(batch[0])
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                processors = [table.c[name].type.bind_processor(engine.dialect) for name in columns]
+                names = ", ".join(f'"{name}"' for name in columns)
+                raw = connection.connection.driver_connection
+                with (
+                    raw.cursor() as cursor,  # type: ignore[union-attr]
+                    cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+                ):
+                    for row in batch:
+                        copy.write_row(
+                            [
+                                process(row[name]) if process else row[name]
+                                for name, process in zip(columns, processors, strict=True)
+                            ]
+                        )
+            else:
+                connection.execute(table.insert(), batch)
+        total += len(batch)
+    return total
+
+
+def bulk_insert_orders(
+    engine: Engine,
+    orders: Iterable[Order],
+    mode: TradingMode,
+    *,
+    run_id: int | None = None,
+    batch_size: int = 20_000,
+) -> int:
+    """Insert historical ``orders`` of ``mode``; return how many were inserted."""
+    table: Table = OrderRow.__table__  # type: ignore[assignment]
+    rows = (order_values(order, mode, run_id) for order in orders)
+    return bulk_insert(engine, table, rows, batch_size=batch_size)
