@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from imb_bot.config import Settings
+from imb_bot.db.store import Store
 from imb_bot.engine.controller import BotController
 from imb_bot.exchange.connector import ExchangeConnector
 
@@ -22,6 +23,7 @@ class Services:
 
     settings: Settings
     controller: BotController | None = None
+    store: Store | None = None  # reads for /history and /positions; None → those answer 503
     connector: ExchangeConnector | None = None  # /market-data, /health/exchange; None → 503
 
 
@@ -32,6 +34,19 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_store(services: ServicesDep) -> Store:
+    """Return the store, or answer 503 when this process has none configured."""
+    if services.store is None:
+        raise HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="no store is configured in this process (history and positions need one)",
+        )
+    return services.store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
 
 
 def get_connector(services: ServicesDep) -> ExchangeConnector:
