@@ -12,6 +12,7 @@ import typer
 
 from imb_bot import __version__
 from imb_bot.config import ConfigError, Settings, load_settings
+from imb_bot.db.cli import db_app
 from imb_bot.monitoring.logging import configure_logging, log_event
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
 
 ConfigOption = Annotated[
     Path | None,
