@@ -13,6 +13,7 @@ import typer
 from imb_bot import __version__
 from imb_bot.config import ConfigError, Settings, load_settings
 from imb_bot.db.cli import db_app
+from imb_bot.exchange.sim.cli import sim_command
 from imb_bot.monitoring.logging import configure_logging, log_event
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
 config_app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.command("sim")(sim_command)
 
 ConfigOption = Annotated[
     Path | None,
@@ -84,6 +86,62 @@ def run(config: ConfigOption = None) -> None:
     )
     serve_api(settings)
     log_event(log, logging.INFO, "bot_stopped")
+
+
+@app.command()
+def demo(
+    config: ConfigOption = None,
+    speed: Annotated[
+        float, typer.Option(min=0.1, max=10_000, help="Simulated market speed × real time.")
+    ] = 60.0,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 7,
+) -> None:
+    """Offline demo: simulator + bot (LIVE_TESTNET against it) + API on loopback, fresh SQLite."""
+    import secrets
+
+    from imb_bot.api.server import serve_api
+    from imb_bot.demo import DemoOptions, demo_settings, fresh_database
+    from imb_bot.exchange.sim.testing import start_simulator_process
+
+    base = settings_or_exit(config)
+    options = DemoOptions(speed=speed, seed=seed)
+    api_key, api_secret = f"demo{secrets.token_hex(8)}", secrets.token_hex(24)
+    sim = start_simulator_process(
+        speed=speed,
+        seed=seed,
+        api_key=api_key,
+        api_secret=api_secret,
+        balance={"USDT": options.quote_balance, "BTC": 0, "ETH": 0},
+    )
+    try:
+        fresh_database(options.database)
+        settings = demo_settings(
+            base,
+            exchange_url=sim.handle.base_url,
+            api_key=api_key,
+            api_secret=api_secret,
+            options=options,
+        )
+        configure_logging(settings.log_level, settings.log_format, settings.secret_values())
+        # Show the token only when the demo generated it, never one the user configured.
+        token = (
+            "$IMB_CONTROL_TOKEN"
+            if base.control_token is not None
+            else settings.control_token.get_secret_value()  # type: ignore[union-attr]
+        )
+        api = f"http://{settings.api_host}:{settings.api_port}"
+        typer.echo(
+            "\nIMB Trading Bot demo (offline)\n"
+            f"  simulator   {sim.handle.base_url}  (speed {speed}x, log {sim.log_path})\n"
+            f"  API         {api}/status  {api}/docs\n"
+            f"  database    {options.database.resolve()} (fresh)\n"
+            f"  control     curl -X POST -H 'Authorization: Bearer {token}' {api}/bot/halt\n"
+            "  Ctrl-C stops everything.\n",
+            err=True,
+        )
+        serve_api(settings)
+    finally:
+        sim.stop()
 
 
 @config_app.command("show")
