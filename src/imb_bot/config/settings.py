@@ -14,6 +14,8 @@ from imb_bot.config.sections import EngineSettings, PaperSettings, RiskSettings,
 ENV_PREFIX = "IMB_"
 
 BINANCE_SPOT_TESTNET_URL = "https://testnet.binance.vision"
+# Production Binance domains: this bot never talks to them (no real-money code path).
+PRODUCTION_HOST_SUFFIXES = ("binance.com", "binance.us", "binance.me", "binance.info")
 KLINE_INTERVALS = (
     "1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h",
     "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M",
@@ -143,6 +145,26 @@ class Settings(BaseSettings):
         if value not in KLINE_INTERVALS:
             raise ValueError(f"allowed values are {', '.join(KLINE_INTERVALS)}")
         return value
+
+    @field_validator("exchange_url")
+    @classmethod
+    def _not_production(cls, value: str) -> str:
+        host = (urlsplit(value).hostname or "").lower()
+        if any(host == s or host.endswith("." + s) for s in PRODUCTION_HOST_SUFFIXES):
+            raise ValueError(
+                f"{host} is a production Binance host; allowed are the Spot Testnet "
+                f"({BINANCE_SPOT_TESTNET_URL}) or a Binance-compatible simulator URL"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _live_needs_keys(self) -> Self:
+        if self.trading_mode is TradingMode.LIVE_TESTNET:
+            for name in ("exchange_api_key", "exchange_api_secret"):
+                secret = getattr(self, name)
+                if secret is None or not secret.get_secret_value():
+                    raise ValueError(f"{name} must be set when trading_mode is LIVE_TESTNET")
+        return self
 
     @model_validator(mode="after")
     def _one_quote_asset(self) -> Self:

@@ -17,7 +17,14 @@ def test_load_settings_when_nothing_set_uses_safe_defaults() -> None:
 def test_load_settings_when_env_and_file_set_env_wins(tmp_path: Path) -> None:
     cfg = tmp_path / "bot.yaml"
     cfg.write_text("trading_mode: LIVE_TESTNET\napi_port: 9000\nsymbols: [ETH/USDT]\n")
-    settings = load_settings(cfg, environ={"IMB_API_PORT": "9100"})
+    settings = load_settings(
+        cfg,
+        environ={
+            "IMB_API_PORT": "9100",
+            "IMB_EXCHANGE_API_KEY": "key",
+            "IMB_EXCHANGE_API_SECRET": "secret",
+        },
+    )
     assert settings.trading_mode is TradingMode.LIVE_TESTNET
     assert settings.api_port == 9100
     assert settings.symbols == ["ETH/USDT"]
@@ -123,3 +130,27 @@ def test_redacted_when_database_url_has_password_hides_it() -> None:
     )
     assert settings.redacted()["database_url"] == "postgresql+psycopg://bot:***@db:5432/imb"
     assert "pa@ss" in settings.secret_values()
+
+
+def test_load_settings_when_live_without_keys_names_the_missing_variable() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={"IMB_TRADING_MODE": "LIVE_TESTNET"})
+    assert info.value.lines == [
+        "config error: IMB_EXCHANGE_API_KEY is invalid: must be set when trading_mode is "
+        "LIVE_TESTNET"
+    ]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.binance.com", "https://api1.binance.com", "https://api.binance.us"]
+)
+def test_load_settings_when_exchange_url_is_production_refuses_it(url: str) -> None:
+    with pytest.raises(ConfigError, match="production Binance host"):
+        load_settings(environ={"IMB_EXCHANGE_URL": url})
+
+
+@pytest.mark.parametrize(
+    "url", ["https://testnet.binance.vision", "http://127.0.0.1:8100", "http://sim:8100"]
+)
+def test_load_settings_when_exchange_url_is_testnet_or_simulator_accepts_it(url: str) -> None:
+    assert load_settings(environ={"IMB_EXCHANGE_URL": url}).exchange_url == url
