@@ -1,22 +1,22 @@
 """Async Binance Spot connector over ccxt: typed market data, account and order calls.
 
-Every ccxt error is translated into :mod:`imb_bot.exchange.errors` here. Idempotent reads are
-retried (:mod:`imb_bot.exchange.retry`); ``place_order`` never is: an ambiguous submission
-returns :class:`OutcomeUnknown`, to be resolved with ``fetch_order(client_order_id=…)``.
+Every ccxt error is translated into :mod:`imb_bot.exchange.errors` (by the transport, at the
+boundary). Idempotent reads are retried (:mod:`imb_bot.exchange.retry`); ``place_order`` never
+is: an ambiguous submission returns :class:`OutcomeUnknown`, to be resolved with
+``fetch_order(client_order_id=…)``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
-from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import Any
 
 from imb_bot.config.settings import Settings
 from imb_bot.core.models import (
@@ -27,9 +27,7 @@ from imb_bot.core.models import (
     Order,
     OrderBook,
     OrderStatus,
-    OrderType,
     Ticker,
-    TimeInForce,
 )
 from imb_bot.exchange.config import ConnectorConfig
 from imb_bot.exchange.errors import (
@@ -37,11 +35,12 @@ from imb_bot.exchange.errors import (
     ExchangeError,
     InvalidRequestError,
     OrderOutcomeUnknownError,
-    TimestampError,
     TransientError,
     UnknownSymbolError,
 )
-from imb_bot.exchange.markets import MarketRulesError, market_rules_from_exchange_info
+from imb_bot.exchange.klines import fetch_klines
+from imb_bot.exchange.markets import spot_rules_from_markets
+from imb_bot.exchange.orders import order_request
 from imb_bot.exchange.parsing import (
     balances_from_account,
     fills_from_order_response,
@@ -50,11 +49,17 @@ from imb_bot.exchange.parsing import (
     order_from_response,
     ticker_from_24hr,
 )
-from imb_bot.exchange.retry import Sleep, retry_async
-from imb_bot.secrets import EnvSecretsProvider, SecretsProvider, register_with_log_redaction
-
-if TYPE_CHECKING:
-    from imb_bot.exchange.ccxt_adapter import Scrubber
+from imb_bot.exchange.results import (
+    ConnectorStats,
+    HealthDetails,
+    HealthReport,
+    OrderUpdate,
+    OutcomeUnknown,
+    PlaceOrderResult,
+)
+from imb_bot.exchange.retry import Sleep
+from imb_bot.exchange.transport import Transport
+from imb_bot.secrets import EnvSecretsProvider, SecretsProvider
 
 __all__ = [
     "ConnectorStats",
@@ -67,55 +72,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-_CLIENT_ORDER_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 _ID_CACHE_SIZE = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class OrderUpdate:
-    """An order as the exchange reports it, with the fills known for it."""
-
-    order: Order
-    fills: tuple[Fill, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeUnknown:
-    """A submission whose outcome is unknown; ``order.status`` is UNKNOWN.
-
-    Resolve it with ``fetch_order(order.symbol, client_order_id=order.client_order_id)``.
-    """
-
-    order: Order
-    error: OrderOutcomeUnknownError
-
-
-PlaceOrderResult = OrderUpdate | OutcomeUnknown
-
-
-class HealthDetails(TypedDict):
-    """Measurements of one exchange health check."""
-
-    latency_ms: float | None
-    server_time_offset_ms: int | None
-    error: str | None
-
-
-class HealthReport(TypedDict):
-    """Answer of :meth:`ExchangeConnector.health_check`."""
-
-    status: Literal["ok", "error"]
-    details: HealthDetails
-
-
-@dataclass
-class ConnectorStats:
-    """Counters since start: HTTP attempts and retries per operation, errors per class."""
-
-    requests: Counter[str] = field(default_factory=Counter)
-    retries: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-    clock_resyncs: int = 0
 
 
 class ExchangeConnector:
@@ -132,25 +89,13 @@ class ExchangeConnector:
         *,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        from imb_bot.exchange import ccxt_adapter  # imports ccxt (slow): only when connecting
-
         credentials = secrets.get_exchange_credentials() if secrets is not None else None
-        secret_values = credentials.secret_values() if credentials is not None else ()
-        register_with_log_redaction(secret_values)
-        self._adapter = ccxt_adapter
-        self._scrub: Scrubber = ccxt_adapter.Scrubber(secret_values)
         self._config = config
-        self._has_credentials = credentials is not None
-        self._client: Any = ccxt_adapter.build_ccxt_client(config, credentials, self._scrub)
-        self._sleep = sleep
-        self._stats = ConnectorStats()
+        self._t = Transport(config, credentials, sleep=sleep)
         self._rules: dict[str, MarketRules] = {}
         self._markets_loaded_at: float | None = None
         self._markets_lock = asyncio.Lock()
-        self._offset_ms: int | None = None
-        self._offset_synced_at: float | None = None
         self._client_ids: OrderedDict[str, str] = OrderedDict()  # exchange order id → ours
-        self._closed = False
 
     @classmethod
     def from_settings(
@@ -182,111 +127,19 @@ class ExchangeConnector:
     @property
     def stats(self) -> ConnectorStats:
         """Live request/retry/error counters."""
-        return self._stats
+        return self._t.stats
 
     @property
     def server_time_offset_ms(self) -> int | None:
         """Exchange clock minus local clock at the last sync (None before the first)."""
-        return self._offset_ms
+        return self._t.offset_ms
 
     async def close(self) -> None:
         """Release the HTTP session; later calls raise UnexpectedExchangeError. Idempotent."""
-        if not self._closed:
-            self._closed = True
-            await self._client.close()
-
-    # --- plumbing -------------------------------------------------------------------------
-
-    async def _call(
-        self,
-        operation: str,
-        fn: Callable[..., Awaitable[Any]],
-        *args: Any,
-        submission: bool = False,
-        client_order_id: str = "",
-        symbol: str | None = None,
-        resync_on_timestamp: bool = True,
-    ) -> Any:
-        # One exchange request (plus one re-sync and retry on a -1021 timestamp error), with
-        # every failure translated at this boundary.
-        resynced = not resync_on_timestamp
-        while True:
-            self._stats.requests[operation] += 1
-            try:
-                return await fn(*args)
-            except Exception as e:
-                error = self._adapter.translate_ccxt_error(
-                    e,
-                    operation=operation,
-                    venue=self._config.venue,
-                    scrub=self._scrub,
-                    submission=submission,
-                    client_order_id=client_order_id,
-                    symbol=symbol,
-                )
-                if isinstance(error, TimestampError) and not resynced:
-                    resynced = True
-                    await self._sync_time()
-                    self._stats.clock_resyncs += 1
-                    continue
-                self._stats.errors[type(error).__name__] += 1
-                raise error from e
-
-    async def _read(
-        self,
-        operation: str,
-        fn: Callable[..., Awaitable[Any]],
-        *args: Any,
-        symbol: str | None = None,
-    ) -> Any:
-        # An idempotent request, retried on TransientError per the read policy.
-        def on_retry(retry_number: int, delay_s: float, error: TransientError) -> None:
-            self._stats.retries[operation] += 1
-            log.warning(
-                "exchange_retry",
-                extra={
-                    "ctx": {
-                        "operation": operation,
-                        "retry": retry_number,
-                        "delay_s": round(delay_s, 3),
-                        "error": str(error),
-                    }
-                },
-            )
-
-        return await retry_async(
-            lambda: self._call(operation, fn, *args, symbol=symbol),
-            self._config.read_retry,
-            sleep=self._sleep,
-            on_retry=on_retry,
-        )
-
-    async def _sync_time(self) -> int:
-        # Measure the exchange clock offset (midpoint of the round trip) and hand it to ccxt,
-        # which signs requests with local time - timeDifference.
-        before = self._client.milliseconds()
-        server_ms = await self._call(
-            "fetch_time", self._client.fetch_time, resync_on_timestamp=False
-        )
-        after = self._client.milliseconds()
-        offset = int(server_ms - (before + after) / 2)
-        self._offset_ms = offset
-        self._offset_synced_at = time.monotonic()
-        self._client.options["timeDifference"] = -offset
-        return offset
-
-    async def _ensure_time_synced(self) -> None:
-        synced_at = self._offset_synced_at
-        if synced_at is None or time.monotonic() - synced_at > self._config.time_sync_interval_s:
-            await retry_async(
-                self._sync_time, self._config.read_retry, sleep=self._sleep, on_retry=None
-            )
-
-    def _server_now_ms(self) -> int:
-        return int(self._client.milliseconds()) + (self._offset_ms or 0)
+        await self._t.close()
 
     def _require_credentials(self, operation: str) -> None:
-        if not self._has_credentials:
+        if not self._t.has_credentials:
             raise ExchangeAuthError(
                 f"{operation} needs exchange credentials; set IMB_EXCHANGE_API_KEY and "
                 "IMB_EXCHANGE_API_SECRET",
@@ -297,7 +150,7 @@ class ExchangeConnector:
         rules = await self.load_markets()
         if symbol not in rules:
             raise UnknownSymbolError(symbol, operation=operation)
-        return str(self._client.market(symbol)["id"])
+        return str(self._t.client.market(symbol)["id"])
 
     def _remember_client_id(self, order: Order) -> None:
         if order.exchange_order_id and order.client_order_id:
@@ -320,32 +173,20 @@ class ExchangeConnector:
         async with self._markets_lock:
             if reload or not self._markets_fresh():
                 try:
-                    markets = await self._read("load_markets", self._client.load_markets, True)
+                    markets = await self._t.read("load_markets", self._t.client.load_markets, True)
                 except TransientError as e:
                     if not self._rules or reload:
                         raise
                     log.warning("exchange_markets_refresh_failed", extra={"ctx": {"error": str(e)}})
                     self._markets_loaded_at = time.monotonic()
                 else:
-                    self._rules = self._parse_markets(markets)
+                    self._rules = spot_rules_from_markets(markets)
                     self._markets_loaded_at = time.monotonic()
         return MappingProxyType(self._rules)
 
     def _markets_fresh(self) -> bool:
         loaded_at = self._markets_loaded_at
         return loaded_at is not None and time.monotonic() - loaded_at < self._config.markets_ttl_s
-
-    @staticmethod
-    def _parse_markets(markets: Mapping[str, Any]) -> dict[str, MarketRules]:
-        rules: dict[str, MarketRules] = {}
-        for symbol, market in markets.items():
-            if not market.get("spot"):
-                continue
-            try:
-                rules[symbol] = market_rules_from_exchange_info(symbol, market.get("info") or {})
-            except MarketRulesError as e:
-                log.warning("exchange_market_skipped", extra={"ctx": {"error": str(e)}})
-        return rules
 
     async def get_market_rules(self, symbol: str) -> MarketRules:
         """Return the filters of ``symbol`` (raises UnknownSymbolError)."""
@@ -368,8 +209,6 @@ class ExchangeConnector:
         ``since`` on. Only closed candles (open time + interval ≤ exchange server time) unless
         ``include_forming``.
         """
-        from imb_bot.exchange.klines import fetch_klines
-
         venue = self._config.venue
         if timeframe not in venue.timeframes:
             raise InvalidRequestError(
@@ -379,12 +218,12 @@ class ExchangeConnector:
         if limit < 1:
             raise InvalidRequestError(f"limit must be >= 1, got {limit}", operation="get_ohlcv")
         market_id = await self._market_id(symbol, "get_ohlcv")
-        await self._ensure_time_synced()
+        await self._t.ensure_time_synced()
 
         async def page(params: dict[str, Any]) -> list[Any]:
-            rows: list[Any] = await self._read(
+            rows: list[Any] = await self._t.read(
                 "get_ohlcv",
-                self._client.publicGetKlines,
+                self._t.client.publicGetKlines,
                 {"symbol": market_id, **params},
                 symbol=symbol,
             )
@@ -395,7 +234,7 @@ class ExchangeConnector:
             timeframe=timeframe,
             limit=limit,
             since_ms=_to_ms(since) if since is not None else None,
-            server_now_ms=self._server_now_ms(),
+            server_now_ms=self._t.server_now_ms(),
             include_forming=include_forming,
             max_per_request=venue.max_klines_per_request,
         )
@@ -403,7 +242,7 @@ class ExchangeConnector:
     async def get_ticker(self, symbol: str) -> Ticker:
         """Return the 24 h ticker (best bid/ask, last price) of ``symbol``."""
         await self._market_id(symbol, "get_ticker")
-        raw = await self._read("get_ticker", self._client.fetch_ticker, symbol, symbol=symbol)
+        raw = await self._t.read("get_ticker", self._t.client.fetch_ticker, symbol, symbol=symbol)
         return ticker_from_24hr(symbol, raw["info"])
 
     async def get_order_book(self, symbol: str, depth: int = 100) -> OrderBook:
@@ -415,9 +254,9 @@ class ExchangeConnector:
             )
         market_id = await self._market_id(symbol, "get_order_book")
         request_depth = next(d for d in depths if d >= depth)
-        raw = await self._read(
+        raw = await self._t.read(
             "get_order_book",
-            self._client.publicGetDepth,
+            self._t.client.publicGetDepth,
             {"symbol": market_id, "limit": request_depth},
             symbol=symbol,
         )
@@ -429,7 +268,7 @@ class ExchangeConnector:
     async def get_balances(self, *, include_zero: bool = False) -> dict[str, Balance]:
         """Return ``{asset: Balance}`` of the account (zero balances only if asked)."""
         self._require_credentials("get_balances")
-        raw = await self._read("get_balances", self._client.fetch_balance)
+        raw = await self._t.read("get_balances", self._t.client.fetch_balance)
         return balances_from_account(raw["info"], include_zero=include_zero)
 
     async def place_order(self, order: Order) -> PlaceOrderResult:
@@ -447,29 +286,13 @@ class ExchangeConnector:
         """
         operation = "place_order"
         self._require_credentials(operation)
-        _check_order(order)
+        request = order_request(order)
         await self._market_id(order.symbol, operation)
-        params: dict[str, Any] = {
-            "newClientOrderId": order.client_order_id,
-            "newOrderRespType": "FULL",
-        }
-        price: float | None = None
-        if order.type is OrderType.LIMIT:
-            assert order.price is not None  # checked by _check_order
-            price = float(order.price)
-            params["timeInForce"] = (order.time_in_force or TimeInForce.GTC).value
-        elif order.quote_quantity is not None:
-            params["quoteOrderQty"] = str(order.quote_quantity)
         try:
-            raw = await self._call(
+            raw = await self._t.call(
                 operation,
-                self._client.create_order,
-                order.symbol,
-                order.type.value.lower(),
-                order.side.value.lower(),
-                float(order.quantity),
-                price,
-                params,
+                self._t.client.create_order,
+                *request.args(),
                 submission=True,
                 client_order_id=order.client_order_id,
                 symbol=order.symbol,
@@ -507,9 +330,9 @@ class ExchangeConnector:
             )
         await self._market_id(symbol, "fetch_order")
         params = {"origClientOrderId": client_order_id} if client_order_id is not None else {}
-        raw = await self._read(
+        raw = await self._t.read(
             "fetch_order",
-            self._client.fetch_order,
+            self._t.client.fetch_order,
             exchange_order_id,
             symbol,
             params,
@@ -519,9 +342,9 @@ class ExchangeConnector:
         self._remember_client_id(order)
         fills: tuple[Fill, ...] = ()
         if include_fills and order.filled_quantity > 0 and order.exchange_order_id:
-            trades = await self._read(
+            trades = await self._t.read(
                 "fetch_my_trades",
-                self._client.fetch_my_trades,
+                self._t.client.fetch_my_trades,
                 symbol,
                 None,
                 None,
@@ -561,9 +384,9 @@ class ExchangeConnector:
             )
         await self._market_id(symbol, "cancel_order")
         params = {"origClientOrderId": client_order_id} if client_order_id is not None else {}
-        raw = await self._call(
+        raw = await self._t.call(
             "cancel_order",
-            self._client.cancel_order,
+            self._t.client.cancel_order,
             exchange_order_id,
             symbol,
             params,
@@ -578,8 +401,8 @@ class ExchangeConnector:
             await self._market_id(symbol, "fetch_open_orders")
         else:
             await self.load_markets()
-        raw = await self._read(
-            "fetch_open_orders", self._client.fetch_open_orders, symbol, symbol=symbol
+        raw = await self._t.read(
+            "fetch_open_orders", self._t.client.fetch_open_orders, symbol, symbol=symbol
         )
         orders = [order_from_response(str(o["symbol"]), o["info"]) for o in raw]
         for order in orders:
@@ -597,13 +420,18 @@ class ExchangeConnector:
         self._require_credentials("fetch_my_trades")
         await self._market_id(symbol, "fetch_my_trades")
         since_ms = _to_ms(since) if since is not None else None
-        trades = await self._read(
-            "fetch_my_trades", self._client.fetch_my_trades, symbol, since_ms, limit, symbol=symbol
+        trades = await self._t.read(
+            "fetch_my_trades",
+            self._t.client.fetch_my_trades,
+            symbol,
+            since_ms,
+            limit,
+            symbol=symbol,
         )
         rows = [t["info"] for t in trades]
         if {str(r["orderId"]) for r in rows} - self._client_ids.keys():
-            orders = await self._read(
-                "fetch_orders", self._client.fetch_orders, symbol, None, 1000, symbol=symbol
+            orders = await self._t.read(
+                "fetch_orders", self._t.client.fetch_orders, symbol, None, 1000, symbol=symbol
             )
             for o in orders:
                 self._remember_client_id(order_from_response(symbol, o["info"]))
@@ -613,15 +441,15 @@ class ExchangeConnector:
         """Measure round-trip latency and clock offset with GET /api/v3/time. Never raises."""
         started = time.perf_counter()
         try:
-            offset = await self._sync_time()
+            offset = await self._t.sync_time()
         except Exception as e:  # report, never raise: this feeds /health/exchange
             message = str(e) if isinstance(e, ExchangeError) else type(e).__name__
             return {
                 "status": "error",
                 "details": {
                     "latency_ms": None,
-                    "server_time_offset_ms": self._offset_ms,
-                    "error": self._scrub(message),
+                    "server_time_offset_ms": self._t.offset_ms,
+                    "error": self._t.scrub(message),
                 },
             }
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -635,24 +463,3 @@ def _to_ms(when: datetime) -> int:
     if when.tzinfo is None:
         raise InvalidRequestError(f"datetime {when.isoformat()} must be timezone-aware (UTC)")
     return int(when.timestamp() * 1000)
-
-
-def _check_order(order: Order) -> None:
-    if not _CLIENT_ORDER_ID.match(order.client_order_id):
-        raise InvalidRequestError(
-            f"client_order_id {order.client_order_id!r} must match {_CLIENT_ORDER_ID.pattern}",
-            operation="place_order",
-        )
-    if order.type is OrderType.LIMIT and (order.price is None or order.price <= 0):
-        raise InvalidRequestError(
-            f"a LIMIT order needs a positive price, got {order.price}", operation="place_order"
-        )
-    sized_by_quote = order.type is OrderType.MARKET and order.quote_quantity is not None
-    if sized_by_quote and order.quote_quantity is not None and order.quote_quantity <= 0:
-        raise InvalidRequestError(
-            f"quote_quantity must be > 0, got {order.quote_quantity}", operation="place_order"
-        )
-    if not sized_by_quote and order.quantity <= 0:
-        raise InvalidRequestError(
-            f"quantity must be > 0, got {order.quantity}", operation="place_order"
-        )

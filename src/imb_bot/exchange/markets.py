@@ -6,13 +6,16 @@ so rounding in the execution engine is exact.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from imb_bot.core.models import MarketRules
 
-__all__ = ["MarketRulesError", "market_rules_from_exchange_info"]
+__all__ = ["MarketRulesError", "market_rules_from_exchange_info", "spot_rules_from_markets"]
+
+log = logging.getLogger("imb_bot.exchange.connector")
 
 
 class MarketRulesError(ValueError):
@@ -87,3 +90,19 @@ def market_rules_from_exchange_info(symbol: str, info: Mapping[str, Any]) -> Mar
         market_max_quantity=market_max,
         market_step_size=market_step,
     )
+
+
+def spot_rules_from_markets(markets: Mapping[str, Mapping[str, Any]]) -> dict[str, MarketRules]:
+    """Return ``{symbol: MarketRules}`` for the spot markets of ccxt's ``load_markets`` answer.
+
+    A market whose filters cannot be parsed is skipped with a warning, not fatal.
+    """
+    rules: dict[str, MarketRules] = {}
+    for symbol, market in markets.items():
+        if not market.get("spot"):
+            continue
+        try:
+            rules[symbol] = market_rules_from_exchange_info(symbol, market.get("info") or {})
+        except MarketRulesError as e:
+            log.warning("exchange_market_skipped", extra={"ctx": {"error": str(e)}})
+    return rules

@@ -350,7 +350,7 @@ async def test_signed_call_when_local_clock_skewed_real_rejection_resyncs_and_su
     connector: ExchangeConnector,
 ) -> None:
     await connector.get_balances()
-    connector._client.options["timeDifference"] = 60_000  # sign 60 s in the past
+    connector._t.client.options["timeDifference"] = 60_000  # sign 60 s in the past
 
     balances = await connector.get_balances()
 

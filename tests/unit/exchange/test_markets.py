@@ -7,7 +7,11 @@ from typing import Any
 
 import pytest
 
-from imb_bot.exchange.markets import MarketRulesError, market_rules_from_exchange_info
+from imb_bot.exchange.markets import (
+    MarketRulesError,
+    market_rules_from_exchange_info,
+    spot_rules_from_markets,
+)
 
 
 def _info(*filters: dict[str, Any]) -> dict[str, Any]:
@@ -94,3 +98,18 @@ def test_parse_when_value_not_decimal_raises_naming_field() -> None:
 
     with pytest.raises(MarketRulesError, match="stepSize"):
         market_rules_from_exchange_info("BTC/USDT", _info(PRICE, bad))
+
+
+def test_spot_rules_when_markets_mixed_keeps_parsable_spot_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    markets = {
+        "BTC/USDT": {"spot": True, "info": _info(PRICE, LOT, NOTIONAL)},
+        "BTC/USDT:USDT": {"spot": False, "info": _info(PRICE, LOT)},
+        "BAD/USDT": {"spot": True, "info": _info(PRICE)},
+    }
+
+    rules = spot_rules_from_markets(markets)
+
+    assert list(rules) == ["BTC/USDT"]
+    assert any("LOT_SIZE" in str(r.__dict__) for r in caplog.records)
