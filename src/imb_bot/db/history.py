@@ -39,6 +39,13 @@ __all__ = [
 MAX_PAGE_SIZE = 500
 T = TypeVar("T")
 
+# Enum members by stored value: a dict lookup is several times cheaper than calling the enum.
+_MODES = {m.value: m for m in TradingMode}
+_SIDES = {s.value: s for s in Side}
+_TYPES = {t.value: t for t in OrderType}
+_STATUSES = {s.value: s for s in OrderStatus}
+_TIME_IN_FORCE = {t.value: t for t in TimeInForce}
+
 
 class InvalidCursorError(ValueError):
     """The cursor was not produced by this API (or was altered)."""
@@ -214,15 +221,15 @@ def _order_record(row: Any) -> OrderRecord:
     return OrderRecord(
         client_order_id=row.client_order_id,
         exchange_order_id=row.exchange_order_id,
-        mode=TradingMode(row.mode),
+        mode=_MODES[row.mode],
         symbol=row.symbol,
-        side=Side(row.side),
-        type=OrderType(row.type),
-        time_in_force=TimeInForce(row.time_in_force) if row.time_in_force else None,
+        side=_SIDES[row.side],
+        type=_TYPES[row.type],
+        time_in_force=_TIME_IN_FORCE.get(row.time_in_force),
         quantity=row.quantity,
         quote_quantity=row.quote_quantity,
         price=row.price,
-        status=OrderStatus(row.status),
+        status=_STATUSES[row.status],
         filled_quantity=row.filled_quantity,
         average_price=row.average_price,
         reason=row.reason,
@@ -237,9 +244,9 @@ def _trade_record(row: Any) -> TradeRecord:
         trade_id=row.trade_id,
         client_order_id=row.client_order_id,
         exchange_order_id=row.exchange_order_id,
-        mode=TradingMode(row.mode),
+        mode=_MODES[row.mode],
         symbol=row.symbol,
-        side=Side(row.side),
+        side=_SIDES[row.side],
         price=row.price,
         quantity=row.quantity,
         quote_quantity=row.quote_quantity,

@@ -70,7 +70,9 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return _canonical(Decimal(value))
+        if isinstance(value, str):  # SQLite: written canonical by process_bind_param
+            return Decimal(value)
+        return _canonical(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
