@@ -158,6 +158,14 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _keys_come_in_pairs(self) -> Self:
+        key, secret = self.exchange_api_key, self.exchange_api_secret
+        if (key is None) != (secret is None):
+            missing = "exchange_api_secret" if secret is None else "exchange_api_key"
+            raise ValueError(f"{missing} must be set together with the other exchange credential")
+        return self
+
+    @model_validator(mode="after")
     def _live_needs_keys(self) -> Self:
         if self.trading_mode is TradingMode.LIVE_TESTNET:
             for name in ("exchange_api_key", "exchange_api_secret"):

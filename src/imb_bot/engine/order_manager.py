@@ -19,6 +19,7 @@ from imb_bot.core.models import Fill, Order, OrderStatus
 from imb_bot.db.async_store import AsyncStore
 from imb_bot.db.errors import StoreUnavailable
 from imb_bot.engine.account import Account
+from imb_bot.engine.chaos import NO_CHAOS, Chaos
 from imb_bot.engine.ports import Broker
 from imb_bot.engine.status import BotStatus
 from imb_bot.exchange.connector import OrderUpdate, OutcomeUnknown
@@ -60,6 +61,7 @@ class OrderManager:
         unknown_check_delay_s: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         after_fills: Callable[[], Awaitable[None]] | None = None,
+        chaos: Chaos = NO_CHAOS,
     ) -> None:
         self._mode = mode
         self._broker = broker
@@ -72,6 +74,7 @@ class OrderManager:
         self._unknown_delay = unknown_check_delay_s
         self._sleep = sleep
         self._after_fills = after_fills
+        self._chaos = chaos
         self._booked: set[tuple[str, str]] = set()  # (symbol, trade id) applied to the portfolio
         self.open_orders: dict[str, Order] = {}
 
@@ -91,6 +94,7 @@ class OrderManager:
         """
         if self._store is not None:
             await self._store.record_intent(order, self._mode, self._run_id)
+        self._chaos.point("after_intent")
         self.open_orders[order.client_order_id] = order
         self._status.orders_submitted += 1
         log_event(
@@ -122,6 +126,7 @@ class OrderManager:
             )
             update = await self.resolve(order)
         else:
+            self._chaos.point("after_submit")
             if isinstance(result, OutcomeUnknown):
                 await self._record_status(order, OrderStatus.UNKNOWN, {"error": str(result.error)})
                 update = await self.resolve(order)

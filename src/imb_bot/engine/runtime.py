@@ -33,6 +33,7 @@ from imb_bot.db.async_store import AsyncStore
 from imb_bot.db.migrate import upgrade_to_head
 from imb_bot.db.store import Store
 from imb_bot.engine.account import Account
+from imb_bot.engine.chaos import Chaos
 from imb_bot.engine.controller import BotController
 from imb_bot.engine.order_manager import OrderManager
 from imb_bot.engine.ports import Broker
@@ -164,6 +165,7 @@ class BotRuntime:
             unknown_checks=settings.engine.unknown_order_checks,
             unknown_check_delay_s=settings.engine.unknown_order_check_delay_s,
             after_fills=self._save_paper_balances if self.mode is TradingMode.PAPER else None,
+            chaos=Chaos.from_env(),
         )
         problems = await reconcile(
             mode=self.mode,

@@ -154,3 +154,8 @@ def test_load_settings_when_exchange_url_is_production_refuses_it(url: str) -> N
 )
 def test_load_settings_when_exchange_url_is_testnet_or_simulator_accepts_it(url: str) -> None:
     assert load_settings(environ={"IMB_EXCHANGE_URL": url}).exchange_url == url
+
+
+def test_load_settings_when_only_the_key_is_set_names_the_missing_secret() -> None:
+    with pytest.raises(ConfigError, match="IMB_EXCHANGE_API_SECRET is invalid"):
+        load_settings(environ={"IMB_EXCHANGE_API_KEY": "key-only"})
