@@ -18,7 +18,6 @@ from typing import Any
 from imb_bot.exchange.sim.admin_api import AdminApi
 from imb_bot.exchange.sim.auth import check_timestamp, signed_payload, verify_signature
 from imb_bot.exchange.sim.errors import BinanceError
-from imb_bot.exchange.sim.faults import Fault
 from imb_bot.exchange.sim.ledger import Account
 from imb_bot.exchange.sim.market_api import MarketApi
 from imb_bot.exchange.sim.params import Params, parse_query
@@ -40,7 +39,7 @@ log = logging.getLogger("imb_bot.exchange.sim")
 
 @dataclass(frozen=True, slots=True)
 class _Route:
-    public: Callable[[Params], str] | None
+    public: Callable[[Params], str | bytes] | None
     signed: Callable[[Params, Account], str] | None
     weight: int | Callable[[Params], int]
     new_order: bool = False
@@ -113,7 +112,8 @@ class SimApp:
             more = message.get("more_body", False)
         if path.startswith("/__sim__/"):
             status, data = self.admin.handle(method, path, body)
-            await _send(send, status, json.dumps(data, separators=(",", ":")).encode(), [])
+            payload = json.dumps(data, separators=(",", ":")).encode()
+            await _send(send, status, payload, self._weight_headers(scope))
             return
         fault = self.ex.faults.pick(method, path) if self.ex.faults.rules else None
         if fault is not None:
@@ -144,8 +144,9 @@ class SimApp:
         route = self._routes.get((method, path))
         if route is None:
             if path in self._paths:
-                return 405, _error_body(-1000, f"Method {method} not allowed."), []
-            return 404, _error_body(-1000, f"Unknown endpoint {path}."), []
+                not_allowed = _error_body(-1000, f"Method {method} not allowed.")
+                return 405, not_allowed, self._weight_headers(scope)
+            return 404, _error_body(-1000, f"Unknown endpoint {path}."), self._weight_headers(scope)
         query: bytes = scope["query_string"]
         params = parse_query(query, parse_query(body)) if body else parse_query(query)
         ip = _client_ip(scope)
@@ -160,7 +161,8 @@ class SimApp:
             return error.status, _error_body(error.code, error.msg), headers
         try:
             if route.public is not None:
-                return 200, route.public(params).encode(), headers
+                answer = route.public(params)
+                return 200, answer if isinstance(answer, bytes) else answer.encode(), headers
             assert route.signed is not None
             account = self._authenticate(scope, query, body, params, wall)
             if route.new_order:
@@ -239,8 +241,3 @@ async def _drop(scope: Scope, receive: Receive, send: Send) -> None:
         {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]}
     )
     raise ConnectionAbortedError("fault injection: drop")
-
-
-def fault_summary(fault: Fault) -> str:
-    """One-line description of a fault rule (for logs)."""
-    return f"{fault.method or '*'} {fault.path} → {fault.action}"

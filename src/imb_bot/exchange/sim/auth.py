@@ -23,6 +23,14 @@ def sign(secret: str, payload: str | bytes) -> str:
 
 def signed_payload(query: bytes, body: bytes) -> bytes:
     """Return what Binance signs: the query string then the body, each without ``signature``."""
+    # fast path: ccxt (like most clients) appends the signature as the very last parameter
+    last = body or query
+    cut = last.rfind(b"&signature=")
+    if cut > 0 and last.find(b"&", cut + 1) < 0 and b"signature=" not in last[:cut]:
+        if not body:
+            return query[:cut]
+        if b"signature=" not in query:
+            return query + body[:cut]
     if b"signature=" in query:
         query = _SIGNATURE_PART.sub(b"", query).lstrip(b"&")
     if b"signature=" in body:

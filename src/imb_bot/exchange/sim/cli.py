@@ -7,6 +7,7 @@ the option.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -130,4 +131,7 @@ def sim_command(  # noqa: PLR0917 - typer maps each parameter to an option
     if generated:
         typer.echo(f"api secret: {credentials.api_secret}")
     sys.stdout.flush()
+    # everything built so far lives until exit: keep it out of the collector's full passes
+    gc.collect()
+    gc.freeze()
     server.run(sockets=[sock])

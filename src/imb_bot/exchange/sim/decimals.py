@@ -35,10 +35,15 @@ def parse_decimal(text: str) -> Decimal | None:
 
 def fmt(value: Decimal) -> str:
     """Render like Binance: at least eight decimal places, more only if the value needs them."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -8:
-        return f"{value:.8f}"
-    return f"{value.normalize():f}"
+    text = format(value, "f")
+    dot = text.find(".")
+    if dot < 0:
+        return text + ".00000000"
+    places = len(text) - dot - 1
+    if places > 8:
+        text = text.rstrip("0")
+        places = len(text) - dot - 1
+    return text + "00000000"[places:] if places < 8 else text
 
 
 def from_float(value: float, step: Decimal) -> Decimal:

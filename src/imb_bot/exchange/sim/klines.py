@@ -71,6 +71,7 @@ class _IntervalCache:
         self.starts: list[int] = []
         self.rows: list[str] = []
         self.covered_until = 0  # base-candle index up to which buckets are cached
+        self.joined: tuple[int, int, bytes] | None = None  # (lo, hi, rows[lo:hi] joined)
 
 
 class KlineBook:
@@ -95,8 +96,48 @@ class KlineBook:
         """
         if interval == "1s":
             return self._second_rows(now_ms, start_time, end_time, limit)
-        series = self._series
-        series.ensure(now_ms)
+        cache, lo, hi, forming_start = self._select(interval, now_ms, start_time, end_time, limit)
+        out = cache.rows[lo:hi]
+        if forming_start is not None:
+            out = [*out, self._forming_row(interval, forming_start, now_ms)]
+        return out
+
+    def body(
+        self,
+        interval: str,
+        now_ms: int,
+        start_time: int | None,
+        end_time: int | None,
+        limit: int,
+    ) -> bytes:
+        """Return the ``/api/v3/klines`` answer as bytes, as :meth:`rows` would build it.
+
+        The closed part is joined and encoded once per (interval, range) and reused while the
+        range stays the same, so a poll for the latest 500 copies one buffer per request.
+        """
+        if interval == "1s":
+            return (
+                "[" + ",".join(self._second_rows(now_ms, start_time, end_time, limit)) + "]"
+            ).encode()
+        cache, lo, hi, forming_start = self._select(interval, now_ms, start_time, end_time, limit)
+        if cache.joined is None or cache.joined[:2] != (lo, hi):
+            cache.joined = (lo, hi, ",".join(cache.rows[lo:hi]).encode())
+        closed = cache.joined[2]
+        if forming_start is None:
+            return b"[" + closed + b"]"
+        forming = self._forming_row(interval, forming_start, now_ms).encode()
+        return b"[" + closed + b"," + forming + b"]" if closed else b"[" + forming + b"]"
+
+    def _select(
+        self,
+        interval: str,
+        now_ms: int,
+        start_time: int | None,
+        end_time: int | None,
+        limit: int,
+    ) -> tuple[_IntervalCache, int, int, int | None]:
+        # closed-row slice [lo, hi) of the cache, and the forming bucket's start if it is included
+        self._series.ensure(now_ms)
         forming_start = bucket_start(interval, now_ms)
         cache = self._closed(interval, forming_start)
         starts = cache.starts
@@ -109,15 +150,12 @@ class KlineBook:
         if end_time is not None and end_time >= forming_start:
             hi = total
         if hi <= lo:
-            return []
+            return cache, 0, 0, None
         if start_time is None:
             lo = max(lo, hi - limit)
         else:
             hi = min(hi, lo + limit)
-        out = cache.rows[lo : min(hi, n_closed)]
-        if hi == total:
-            out = [*out, self._forming_row(interval, forming_start, now_ms)]
-        return out
+        return cache, lo, min(hi, n_closed), forming_start if hi == total else None
 
     def _closed(self, interval: str, forming_start: int) -> _IntervalCache:
         series = self._series

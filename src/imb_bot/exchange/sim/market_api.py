@@ -96,7 +96,7 @@ class MarketApi:
         price = fmt(self.ex.feed.price(symbol, now))
         return f'{{"mins":5,"price":"{price}","closeTime":{now}}}'
 
-    def klines(self, params: Params) -> str:
+    def klines(self, params: Params) -> bytes:
         """``GET /api/v3/klines`` (and ``uiKlines``)."""
         symbol = required_symbol(params, self.ex.markets)
         interval = params.get("interval")
@@ -108,8 +108,8 @@ class MarketApi:
         end = optional_int(params, "endTime")
         limit = optional_int(params, "limit", 1) or 500
         now = self.ex.sync()
-        rows = self.ex.feed.symbols[symbol].klines.rows(interval, now, start, end, min(limit, 1000))
-        return "[" + ",".join(rows) + "]"
+        book = self.ex.feed.symbols[symbol].klines
+        return book.body(interval, now, start, end, min(limit, 1000))
 
     def depth(self, params: Params) -> str:
         """``GET /api/v3/depth`` (``limit`` default 100, max 5000)."""

@@ -82,7 +82,7 @@ class TradingApi:
         now = self.ex.sync()
         order = self.ex.engine.place(account, request, now)
         self.ex.persist()
-        return _dumps(order.response_json(resp_type))
+        return order.response_text(resp_type)
 
     def _lookup(self, params: Params, account: Account) -> tuple[str, int | None, str | None]:
         symbol = required_symbol(params, self.ex.markets)

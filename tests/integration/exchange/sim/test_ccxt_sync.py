@@ -199,3 +199,15 @@ def test_create_order_when_market_sell_exceeds_best_level_walks_the_book(ex: Any
     assert [t["amount"] for t in order["trades"]] == [0.5, 0.4]
     assert order["trades"][0]["price"] == best_bid[0] > order["trades"][1]["price"]
     assert order["filled"] == 0.9
+
+
+def test_fetch_orders_and_cancel_all_when_several_open_lists_and_cancels_them(ex: Any) -> None:
+    low = round(_last_price(ex) * 0.9, 2)
+    placed = [ex.create_order("BTC/USDT", "limit", "buy", 0.001, low - i) for i in range(3)]
+
+    canceled = ex.cancel_all_orders("BTC/USDT")
+    history = ex.fetch_orders("BTC/USDT")
+
+    assert sorted(o["id"] for o in canceled) == sorted(o["id"] for o in placed)
+    assert [o["status"] for o in history] == ["canceled"] * 3
+    assert ex.fetch_balance()["USDT"]["used"] == 0.0

@@ -50,6 +50,7 @@ def test_every_response_when_public_private_or_error_carries_used_weight(
     assert bad.status_code == 400 and bad.headers["x-mbx-used-weight-1m"] == "3"
     assert bad.json() == {"code": -1121, "msg": "Invalid symbol."}
     assert missing.status_code == 404 and missing.json()["code"] == -1000
+    assert missing.headers["x-mbx-used-weight-1m"] == "3"
     assert unsigned.status_code == 400 and unsigned.json()["code"] == -1102
     assert unsigned.headers["x-mbx-used-weight-1m"] == "23"
 

@@ -164,3 +164,24 @@ def test_series_when_generated_keeps_ohlc_consistent_on_the_tick_grid() -> None:
     assert np.all(s.low > 0)
     assert np.array_equal(s.open[1:], s.close[:-1])
     assert np.allclose(np.round(s.close * 100), s.close * 100)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"limit": 3},
+        {"start": START + 7 * MINUTE_MS, "limit": 4},
+        {"end": START + 50 * MINUTE_MS, "limit": 2},
+        {"start": NOW + MINUTE_MS},
+    ],
+)
+@pytest.mark.parametrize("interval", ["1s", "1m", "1h"])
+def test_body_when_any_range_equals_joined_rows(interval: str, query: dict[str, int]) -> None:
+    book = KlineBook(_series())
+    args = (interval, NOW, query.get("start"), query.get("end"), query.get("limit", 500))
+
+    first = book.body(*args)
+    again = book.body(*args)
+
+    assert first == again == ("[" + ",".join(book.rows(*args)) + "]").encode()

@@ -97,3 +97,27 @@ def test_reset_when_orders_exist_restores_initial_balances_and_keeps_ids_growing
 
     assert order.order_id == 2
     assert len(ex.snapshot()["accounts"]["key"]["orders"]) == 1
+
+
+def test_exchange_when_speed_sixty_serves_one_new_minute_candle_per_wall_second() -> None:
+    wall = FakeWall(WALL)
+    ex = _exchange(None, wall, speed=60)
+    klines = ex.feed.symbols["BTCUSDT"].klines
+    before = klines.rows("1m", ex.sync(), None, None, 1)[0]
+
+    wall.now += 1_000
+    after = klines.rows("1m", ex.sync(), None, None, 1)[0]
+
+    assert ex.clock.now_ms() == WALL + 60_000
+    assert json.loads(after)[0] == json.loads(before)[0] + 60_000
+
+
+def test_advance_clock_when_speed_zero_moves_market_time_only_by_the_request() -> None:
+    wall = FakeWall(WALL)
+    ex = _exchange(None, wall, speed=0)
+    start = ex.clock.now_ms()
+
+    wall.now += 10_000
+    ex.advance_clock(2.5)
+
+    assert ex.clock.now_ms() == start + 2_500
