@@ -57,9 +57,12 @@ def test_config_show_when_secrets_set_prints_them_redacted() -> None:
         capture_output=True,
         text=True,
         check=True,
-        env=_env(IMB_EXCHANGE_API_SECRET="canary-secret-4711"),
+        env=_env(
+            IMB_EXCHANGE_API_KEY="canary-key-4711", IMB_EXCHANGE_API_SECRET="canary-secret-4711"
+        ),
     )
     assert "canary-secret-4711" not in result.stdout
+    assert "canary-key-4711" not in result.stdout
     assert '"exchange_api_secret": "***"' in result.stdout
 
 

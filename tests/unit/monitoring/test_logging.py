@@ -1,9 +1,21 @@
 import io
 import json
 import logging
+from collections.abc import Iterator
+
+import pytest
 
 from imb_bot.config.settings import LogFormat
 from imb_bot.monitoring.logging import configure_logging, log_event
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logger() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def _capture(fmt: LogFormat, secrets: tuple[str, ...] = ()) -> io.StringIO:
