@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from imb_bot.exchange.sim.config import SimConfig
+from imb_bot.exchange.sim.config import ENV_PREFIX, SimConfig
 from imb_bot.exchange.sim.server import bind_socket, build_server
 from imb_bot.exchange.sim.venue import Credentials
 
@@ -170,20 +170,36 @@ def running_simulator(**options: Any) -> Iterator[SimHandle]:
         sock.close()
 
 
-def _cli_args(options: Mapping[str, Any]) -> list[str]:
+# config fields that `imb-bot sim` takes as options; the others travel as IMB_SIM_* variables
+_CLI_FIELDS = frozenset(
+    {
+        "host", "port", "data", "speed", "seed", "api_key", "api_secret", "balance", "state",
+        "symbols", "history_minutes", "weight_per_minute", "orders_per_10s", "commission_rate",
+        "spread_bps", "book_levels",
+    }
+)  # fmt: skip
+
+
+def _process_args(options: Mapping[str, Any]) -> tuple[list[str], dict[str, str]]:
+    # options -> (command-line arguments, extra environment)
     args: list[str] = []
+    env: dict[str, str] = {}
     for key, value in options.items():
-        name = "--" + _ALIASES.get(key, key).replace("_", "-")
+        field_name = _ALIASES.get(key, key)
         if value is None:
             continue
         if isinstance(value, Mapping):
-            for k, v in value.items():
-                args += [name, f"{k}={v}"]
+            parts = [f"{k}={v}" for k, v in value.items()]
         elif isinstance(value, list | tuple):
-            args += [name, ",".join(map(str, value))]
+            parts = [",".join(map(str, value))]
         else:
-            args += [name, str(value)]
-    return args
+            parts = [str(value)]
+        if field_name in _CLI_FIELDS:
+            for part in parts:
+                args += ["--" + field_name.replace("_", "-"), part]
+        else:
+            env[ENV_PREFIX + field_name.upper()] = ",".join(parts)
+    return args, env
 
 
 class SimProcess:
@@ -207,9 +223,11 @@ class SimProcess:
 
     def start(self) -> SimHandle:
         """Start the process (on the previous port after a kill) and wait for /ping."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("IMB_SIM_")}
+        args, extra_env = _process_args(self.options)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+        env.update(extra_env)
         cmd = [sys.executable, "-m", "imb_bot.exchange.sim", "--host", "127.0.0.1"]
-        cmd += ["--port", str(self.port), *_cli_args(self.options)]
+        cmd += ["--port", str(self.port), *args]
         began = time.monotonic()
         with self.log_path.open("ab") as log:
             log.write(b"\n")

@@ -102,9 +102,16 @@ def test_simulator_process_when_killed_and_restarted_keeps_state_and_prices(
     tmp_path: Path,
 ) -> None:
     state_file = tmp_path / "sim-state.json"
-    with start_simulator_process(state_file=state_file, seed=21) as proc:
+    with start_simulator_process(state_file=state_file, seed=21, orders_per_day=1234) as proc:
         client = ccxt_client(proc.handle)
         client.load_markets()
+        limits = client.public_get_exchangeinfo()["rateLimits"]
+        assert {
+            "rateLimitType": "ORDERS",
+            "interval": "DAY",
+            "intervalNum": 1,
+            "limit": 1234,
+        } in limits
         client.create_order("BTC/USDT", "market", "buy", 0.01, params={"clientOrderId": "c-1"})
         resting = client.create_order("ETH/USDT", "limit", "buy", 0.5, 1000)
         proc.handle.advance_clock(30)
