@@ -268,6 +268,8 @@ class MatchingEngine:
         hits: list[tuple[int, str, int, Account, Order]] = []
         for account in accounts:
             for order in account.open_orders.values():
+                if order.symbol not in self.markets:
+                    continue  # restored from a state file written with other markets
                 when = self.feed.first_cross(
                     order.symbol, t0_ms, t1_ms, order.price, falling=order.side == "BUY"
                 )

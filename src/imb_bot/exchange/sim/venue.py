@@ -51,6 +51,10 @@ class SimExchange:
         if saved is not None:
             self.seed = int(saved["seed"])
             self.anchor_ms = int(saved["anchor_ms"])
+            # the history length fixes where the series starts: keep the saved one
+            history = int(saved.get("history_minutes", config.history_minutes))
+            config = config.model_copy(update={"history_minutes": history})
+            self.config = config
             clock = saved["clock"]
             self.clock = MarketClock(
                 start_market_ms=int(clock["base_market_ms"]),
@@ -186,6 +190,7 @@ class SimExchange:
             {
                 "seed": self.seed,
                 "anchor_ms": self.anchor_ms,
+                "history_minutes": self.config.history_minutes,
                 "clock": self.clock.to_state(),
                 "processed_ms": self.processed_ms,
                 "next_order_id": dict(self.engine.next_order_id),

@@ -68,7 +68,7 @@ def test_exchange_when_restarted_from_state_restores_orders_balances_ids_and_pri
     snapshot = first.snapshot()
 
     wall.now += 3_600_000  # restarted an hour later
-    second = _exchange(path, wall, speed=0, seed=999)
+    second = _exchange(path, wall, speed=0, seed=999, history_minutes=100)
 
     assert second.snapshot()["accounts"] == snapshot["accounts"]
     assert second.clock.now_ms() == first.clock.now_ms()
