@@ -13,7 +13,13 @@ from typing import Any
 
 from imb_bot.exchange.sim.decimals import fmt
 
-__all__ = ["DEFAULT_SYMBOLS", "MarketSpec", "market_for", "symbol_filters_json"]
+__all__ = [
+    "DEFAULT_SYMBOLS",
+    "MarketSpec",
+    "market_for",
+    "symbol_filters_json",
+    "symbol_info_json",
+]
 
 DEFAULT_SYMBOLS = ("BTC/USDT", "ETH/USDT", "ETH/BTC")
 ORDER_TYPES = ("LIMIT", "LIMIT_MAKER", "MARKET")

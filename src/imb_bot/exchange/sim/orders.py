@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -46,16 +45,6 @@ class Trade:
             "isBuyer": self.is_buyer,
             "isMaker": self.is_maker,
             "isBestMatch": True,
-        }
-
-    def fill_json(self) -> dict[str, Any]:
-        """Return the ``fills[]`` entry of a FULL order response."""
-        return {
-            "price": fmt(self.price),
-            "qty": fmt(self.qty),
-            "commission": fmt(self.commission),
-            "commissionAsset": self.commission_asset,
-            "tradeId": self.id,
         }
 
     def to_state(self) -> dict[str, Any]:
@@ -122,10 +111,6 @@ class Order:
             "type": self.type,
             "side": self.side,
         }
-
-    def response_json(self, resp_type: str) -> dict[str, Any]:
-        """Return the ``POST /api/v3/order`` answer for ``ACK``, ``RESULT`` or ``FULL``."""
-        return json.loads(self.response_text(resp_type))  # type: ignore[no-any-return]
 
     def response_text(self, resp_type: str) -> str:
         """The ``POST /api/v3/order`` answer as JSON text (hot path: no generic encoder).
