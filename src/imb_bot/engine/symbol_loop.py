@@ -108,7 +108,7 @@ class SymbolLoop:
             except asyncio.CancelledError:
                 raise
             except StoreUnavailable as exc:
-                await self._on_store_down(exc)
+                await self.on_store_unavailable(exc)
                 delay = min(max(delay * 2, self._poll), self._backoff_max)
             except Exception as exc:  # never crash the process: log, count, back off
                 message = f"{self.symbol}: {type(exc).__name__}: {exc}"
@@ -336,7 +336,8 @@ class SymbolLoop:
             )
         log_event(log, logging.WARNING, "store_available_again", symbol=self.symbol)
 
-    async def _on_store_down(self, exc: StoreUnavailable) -> None:
+    async def on_store_unavailable(self, exc: StoreUnavailable) -> None:
+        """Stop opening positions (REDUCING) while the store cannot record; say so in /status."""
         self._status.store_available = False
         self._status.record_error(f"store unavailable: {exc}", self._clock())
         if self._risk.trading_state is TradingState.ACTIVE:
