@@ -51,7 +51,7 @@ async def test_paper_runtime_when_restarted_continues_with_the_same_cash_and_pos
 
 
 async def test_loop_when_store_stays_unavailable_switches_to_reducing_and_reports_it(
-    sim: SimHandle, tmp_path: Path
+    sim: SimHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime = BotRuntime.from_settings(
         load_settings(environ=_settings(sim, TradingMode.PAPER, tmp_path / "bot.db"))
@@ -66,21 +66,26 @@ async def test_loop_when_store_stays_unavailable_switches_to_reducing_and_report
             raise StoreUnavailable("database is not reachable (simulated outage)")
 
         # The store's own retries are tested in tests/integration/db; here the engine's reaction.
-        real_load = runtime.store.load_positions
-        runtime.store.load_positions = store_down  # type: ignore[method-assign]
-        await loop.on_store_unavailable(StoreUnavailable("database is not reachable"))
-        assert runtime.risk.trading_state is TradingState.REDUCING
-        assert runtime.status.store_available is False
-        assert "store unavailable" in (runtime.status.last_error or "")
+        def state() -> TradingState:  # read fresh each time (no type narrowing across awaits)
+            return runtime.risk.trading_state
 
-        with pytest.raises(StoreUnavailable):
-            await loop.iterate()  # still down: the probe fails, nothing trades
-        assert runtime.risk.trading_state is TradingState.REDUCING
+        def store_available() -> bool:
+            return runtime.status.store_available
 
-        runtime.store.load_positions = real_load  # type: ignore[method-assign]
+        with monkeypatch.context() as patch:
+            patch.setattr(runtime.store, "load_positions", store_down)
+            await loop.on_store_unavailable(StoreUnavailable("database is not reachable"))
+            assert state() is TradingState.REDUCING
+            assert store_available() is False
+            assert "store unavailable" in (runtime.status.last_error or "")
+
+            with pytest.raises(StoreUnavailable):
+                await loop.iterate()  # still down: the probe fails, nothing trades
+            assert state() is TradingState.REDUCING
+
         sim.advance_clock(60)
-        await loop.iterate()
-        assert runtime.status.store_available is True
-        assert runtime.risk.trading_state is TradingState.ACTIVE
+        await loop.iterate()  # the store answers again
+        assert store_available() is True
+        assert state() is TradingState.ACTIVE
     finally:
         await runtime.shutdown()
