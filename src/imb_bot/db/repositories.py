@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, select
+from sqlalchemy import Row, Table, and_, bindparam, case, not_, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from imb_bot.db.records import (
     PositionStatus,
     RiskEventRecord,
 )
+from imb_bot.db.types import Money, UTCDateTime
 
 __all__ = [
     "NON_FINAL_STATUSES",
@@ -62,9 +63,6 @@ _INSERT_RUN = _runs.insert().returning(_runs.c.id)
 _STOP_RUN = _runs.update().where(_runs.c.id == bindparam("run_pk"))
 _SELECT_ORDER = select(_orders).where(_orders.c.client_order_id == bindparam("cid"))
 _SELECT_ORDER_FOR_UPDATE = _SELECT_ORDER.with_for_update()
-_SELECT_POSITION = select(_positions).where(
-    _positions.c.mode == bindparam("mode"), _positions.c.symbol == bindparam("symbol")
-)
 _POSITION_SET_COLUMNS = (
     "quantity",
     "cost_basis_quote",
@@ -72,8 +70,6 @@ _POSITION_SET_COLUMNS = (
     "realized_pnl_quote",
     "fees_quote",
     "status",
-    "opened_at",
-    "closed_at",
     "updated_at",
 )
 
@@ -92,12 +88,29 @@ class _Upserts:
             .on_conflict_do_nothing(
                 index_elements=[_trades.c.mode, _trades.c.symbol, _trades.c.trade_id]
             )
-            .returning(_trades.c.id)
+            .returning(_trades.c.trade_id)
         )
         position = insert(_positions)
+        # opened_at / closed_at follow the flat <-> open transition between the stored row and
+        # the new state, decided inside the upsert (no read first): a position that opens takes
+        # the proposed opened_at and clears closed_at; one that goes flat takes closing_at.
+        zero = bindparam("position_zero", type_=Money())
+        was_open = _positions.c.quantity != zero
+        now_open = position.excluded.quantity != zero
         self.position = position.on_conflict_do_update(
             index_elements=[_positions.c.mode, _positions.c.symbol],
-            set_={name: position.excluded[name] for name in _POSITION_SET_COLUMNS},
+            set_={name: position.excluded[name] for name in _POSITION_SET_COLUMNS}
+            | {
+                "opened_at": case(
+                    (and_(now_open, not_(was_open)), position.excluded.opened_at),
+                    else_=_positions.c.opened_at,
+                ),
+                "closed_at": case(
+                    (now_open, null()),
+                    (was_open, bindparam("position_closing_at", type_=UTCDateTime())),
+                    else_=_positions.c.closed_at,
+                ),
+            },
         )
 
 
@@ -299,11 +312,8 @@ class TradeRepository:
             for fill in fills
         ]
         statement = _upserts(self._session).trades
-        inserted: set[str] = set()
-        for row in rows:  # usually one fill; a multi-row VALUES would defeat the statement cache
-            if self._session.execute(statement, row).scalar_one_or_none() is not None:
-                inserted.add(row["trade_id"])
-        return inserted
+        # One round trip for every fill (SQLAlchemy batches an executemany with RETURNING).
+        return set(self._session.execute(statement, rows).scalars())
 
     def known_ids(self, mode: TradingMode, symbol: str, trade_ids: Iterable[str]) -> set[str]:
         """Return which of ``trade_ids`` are already stored for ``mode`` and ``symbol``."""
@@ -335,23 +345,20 @@ class PositionRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def get(self, mode: TradingMode, symbol: str) -> PositionRecord | None:
-        """Return the stored position of ``symbol`` in ``mode``, or None."""
-        row = self._session.execute(
-            _SELECT_POSITION, {"mode": mode.value, "symbol": symbol}
-        ).one_or_none()
-        return position_from_row(row) if row is not None else None
-
     def upsert(
         self,
         mode: TradingMode,
         state: PositionState,
         *,
-        opened_at: datetime | None,
-        closed_at: datetime | None,
+        opening_at: datetime,
+        closing_at: datetime,
         updated_at: datetime,
     ) -> None:
-        """Store ``state`` as the current position of its symbol in ``mode``."""
+        """Store ``state`` as the current position of its symbol in ``mode``.
+
+        ``opened_at`` becomes ``opening_at`` when the position goes from flat (or absent) to
+        open; ``closed_at`` becomes ``closing_at`` when it goes from open to flat.
+        """
         quantity = state.quantity
         values = {
             "mode": mode.value,
@@ -362,9 +369,11 @@ class PositionRepository:
             "realized_pnl_quote": state.realized_pnl_quote,
             "fees_quote": state.fees_quote,
             "status": (PositionStatus.OPEN if quantity else PositionStatus.CLOSED).value,
-            "opened_at": opened_at,
-            "closed_at": closed_at,
+            "opened_at": opening_at if quantity else None,
+            "closed_at": None,
             "updated_at": updated_at,
+            "position_zero": Decimal(0),
+            "position_closing_at": closing_at,
         }
         self._session.execute(_upserts(self._session).position, values)
 

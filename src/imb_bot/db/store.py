@@ -444,21 +444,12 @@ def _write_position(
     fills: Sequence[Fill],
     when: datetime,
 ) -> None:
-    # opened_at / closed_at follow the flat <-> open transitions between the stored and new state.
-    previous = uow.positions.get(mode, state.symbol)
-    was_open = previous is not None and previous.quantity != 0
-    opened_at = previous.opened_at if previous is not None else None
-    closed_at = previous.closed_at if previous is not None else None
     fill_times = [f.executed_at for f in fills]
-    if state.quantity != 0 and not was_open:
-        opened_at, closed_at = min(fill_times, default=when), None
-    elif state.quantity == 0 and was_open:
-        closed_at = max(fill_times, default=when)
     uow.positions.upsert(
         mode,
         state,
-        opened_at=opened_at,
-        closed_at=closed_at,
+        opening_at=min(fill_times, default=when),
+        closing_at=max(fill_times, default=when),
         updated_at=state.updated_at or when,
     )
 

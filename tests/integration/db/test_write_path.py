@@ -440,3 +440,64 @@ def test_record_risk_event_when_rejected_signal_stores_code_and_payload(store: S
         "size_value": "612.4",
         "candle_time": "2024-05-01T12:00:00+00:00",
     }
+
+
+def test_record_fills_when_position_reopens_takes_new_opened_at_and_clears_closed_at(
+    store: Store,
+) -> None:
+    # Arrange: open at T0, flat at T0+5m
+    _record_filled_buy(store)
+    store.record_intent(make_order("run1-2", side=Side.SELL, quantity="0.00999"), PAPER)
+    store.record_fills(
+        "run1-2",
+        [make_fill("t2", "run1-2", side=Side.SELL, quantity="0.00999",
+                   executed_at=T0 + timedelta(minutes=5))],
+        order_status=OrderStatus.FILLED,
+        filled_quantity=Decimal("0.00999"),
+        average_price=Decimal(60000),
+        position_update=_position("0", "0", fees="0.6"),
+    )  # fmt: skip
+    reopened_at = T0 + timedelta(minutes=9)
+    store.record_intent(make_order("run1-3"), PAPER)
+
+    # Act
+    store.record_fills(
+        "run1-3",
+        [make_fill("t3", "run1-3", executed_at=reopened_at)],
+        order_status=OrderStatus.FILLED,
+        filled_quantity=Decimal("0.01"),
+        average_price=Decimal(60000),
+        position_update=_position("0.01", "600", fees="0.6"),
+    )
+
+    # Assert
+    [position] = store.load_positions(PAPER)
+    assert (position.status, position.opened_at, position.closed_at) == (
+        PositionStatus.OPEN,
+        reopened_at,
+        None,
+    )
+
+
+def test_record_fills_when_position_stays_open_keeps_opened_at(store: Store) -> None:
+    # Arrange
+    _record_filled_buy(store)
+    store.record_intent(make_order("run1-2"), PAPER)
+
+    # Act
+    store.record_fills(
+        "run1-2",
+        [make_fill("t2", "run1-2", executed_at=T0 + timedelta(minutes=3))],
+        order_status=OrderStatus.FILLED,
+        filled_quantity=Decimal("0.01"),
+        average_price=Decimal(60000),
+        position_update=_position("0.01999", "1199.4", fees="0.6"),
+    )
+
+    # Assert
+    [position] = store.load_positions(PAPER)
+    assert (position.opened_at, position.closed_at, position.quantity) == (
+        T0,
+        None,
+        Decimal("0.01999"),
+    )
