@@ -36,7 +36,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_store(services: ServicesDep) -> Store:
+async def get_store(services: ServicesDep) -> Store:
     """Return the store, or answer 503 when this process has none configured."""
     if services.store is None:
         raise HTTPException(

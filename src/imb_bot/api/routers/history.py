@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, AwareDatetime
+from starlette.concurrency import run_in_threadpool
 
 from imb_bot.api.deps import StoreDep
 from imb_bot.api.schemas.history import OrderPage, TradePage
@@ -65,7 +66,7 @@ CursorQuery = Annotated[
 ]
 
 
-def history_filter(
+async def history_filter(
     symbol: SymbolQuery = None,
     mode: ModeQuery = None,
     side: SideQuery = None,
@@ -87,7 +88,7 @@ def history_filter(
     return HistoryFilter(symbol=symbol, mode=mode, side=side, since=since, until=until)
 
 
-def order_filter(
+async def order_filter(
     filters: Annotated[HistoryFilter, Depends(history_filter)], status: StatusQuery = None
 ) -> HistoryFilter:
     """Add the order-only ``status`` filter."""
@@ -98,20 +99,26 @@ TradeFilterDep = Annotated[HistoryFilter, Depends(history_filter)]
 OrderFilterDep = Annotated[HistoryFilter, Depends(order_filter)]
 
 
+# Handlers and dependencies are async and hop to a worker thread once, for the database read
+# (sync dependencies would each cost a thread hop).
+
+
 @router.get("/orders", response_model=OrderPage, operation_id="listOrders")
-def list_orders(
+async def list_orders(
     store: StoreDep, filters: OrderFilterDep, limit: LimitQuery = 100, cursor: CursorQuery = None
 ) -> OrderPage:
     """List orders newest first (by creation time), filtered and keyset-paginated."""
-    return OrderPage.from_page(store.history.list_orders(filters, limit=limit, cursor=cursor))
+    page = await run_in_threadpool(store.history.list_orders, filters, limit=limit, cursor=cursor)
+    return OrderPage.from_page(page)
 
 
 @router.get("/trades", response_model=TradePage, operation_id="listTrades")
-def list_trades(
+async def list_trades(
     store: StoreDep, filters: TradeFilterDep, limit: LimitQuery = 100, cursor: CursorQuery = None
 ) -> TradePage:
     """List trades newest first (by execution time), filtered and keyset-paginated."""
-    return TradePage.from_page(store.history.list_trades(filters, limit=limit, cursor=cursor))
+    page = await run_in_threadpool(store.history.list_trades, filters, limit=limit, cursor=cursor)
+    return TradePage.from_page(page)
 
 
 async def store_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
