@@ -8,7 +8,8 @@ Measures, one request at a time (the bot's pattern), with the simulator in its o
 
 and the same client calls against a starlette/uvicorn server in its own process that answers
 the very same bytes without doing any work (the floor: perf-anchors.md §E measured ~1,480
-orders/s and ~436 klines(500)/s for that setup). Rounds are interleaved; medians are reported.
+orders/s and ~436 klines(500)/s for that setup). The two servers take turns in blocks of calls, so
+machine noise hits both alike; medians over rounds are reported.
 
 Run: ``.venv/bin/python bench/bench_sim.py [--orders 2000] [--klines 500] [--rounds 3]``.
 Prints one JSON object.
@@ -159,29 +160,50 @@ async def _klines(client: Any, n: int) -> list[float]:
     return latencies
 
 
+ORDER_BLOCK = 100  # requests per turn: targets take turns so machine noise hits both alike
+KLINE_BLOCK = 25
+
+
 async def _measure(
-    handle: SimHandle, pid: int, orders: int, klines: int
-) -> dict[str, dict[str, float]]:
-    client = ccxt_client(handle, async_=True)
+    targets: dict[str, tuple[SimHandle, int]], orders: int, klines: int
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Time the same calls on every target, alternating blocks between them."""
+    clients = {name: ccxt_client(handle, async_=True) for name, (handle, _) in targets.items()}
+    order_lat: dict[str, list[float]] = {name: [] for name in targets}
+    kline_lat: dict[str, list[float]] = {name: [] for name in targets}
+    order_cpu = dict.fromkeys(targets, 0.0)
+    kline_cpu = dict.fromkeys(targets, 0.0)
     try:
-        await client.load_markets()
-        await _orders(client, 200)  # warm-up
-        await _klines(client, 50)
+        for client in clients.values():
+            await client.load_markets()
+            await _orders(client, 200)  # warm-up
+            await _klines(client, 50)
         gc.collect()
         gc.freeze()
-        cpu0 = _cpu_seconds(pid)
-        order_lat = await _orders(client, orders)
-        cpu1 = _cpu_seconds(pid)
-        kline_lat = await _klines(client, klines)
-        cpu2 = _cpu_seconds(pid)
+        for _ in range(orders // ORDER_BLOCK):
+            for name, client in clients.items():
+                pid = targets[name][1]
+                cpu = _cpu_seconds(pid)
+                order_lat[name] += await _orders(client, ORDER_BLOCK)
+                order_cpu[name] += _cpu_seconds(pid) - cpu
+        for _ in range(klines // KLINE_BLOCK):
+            for name, client in clients.items():
+                pid = targets[name][1]
+                cpu = _cpu_seconds(pid)
+                kline_lat[name] += await _klines(client, KLINE_BLOCK)
+                kline_cpu[name] += _cpu_seconds(pid) - cpu
         gc.unfreeze()
     finally:
-        await client.close()
-    order_stats = _summary(order_lat)
-    order_stats["server_cpu_us"] = round((cpu1 - cpu0) / orders * 1e6)
-    kline_stats = _summary(kline_lat)
-    kline_stats["server_cpu_us"] = round((cpu2 - cpu1) / klines * 1e6)
-    return {"orders": order_stats, "klines500": kline_stats}
+        for client in clients.values():
+            await client.close()
+    result: dict[str, dict[str, dict[str, float]]] = {}
+    for name in targets:
+        order_stats = _summary(order_lat[name])
+        order_stats["server_cpu_us"] = round(order_cpu[name] / len(order_lat[name]) * 1e6)
+        kline_stats = _summary(kline_lat[name])
+        kline_stats["server_cpu_us"] = round(kline_cpu[name] / len(kline_lat[name]) * 1e6)
+        result[name] = {"orders": order_stats, "klines500": kline_stats}
+    return result
 
 
 def _median(rounds: list[dict[str, dict[str, float]]], kind: str) -> dict[str, float]:
@@ -223,13 +245,14 @@ def main() -> None:
         assert proc.process is not None
         canned, canned_handle = _start_canned(_capture(proc.handle))
         try:
+            targets = {
+                "simulator": (proc.handle, proc.process.pid),
+                "canned": (canned_handle, canned.pid),
+            }
             for _ in range(args.rounds):
-                sim_rounds.append(
-                    asyncio.run(_measure(proc.handle, proc.process.pid, args.orders, args.klines))
-                )
-                canned_rounds.append(
-                    asyncio.run(_measure(canned_handle, canned.pid, args.orders, args.klines))
-                )
+                measured = asyncio.run(_measure(targets, args.orders, args.klines))
+                sim_rounds.append(measured["simulator"])
+                canned_rounds.append(measured["canned"])
         finally:
             canned.terminate()
             canned.wait(timeout=10)
