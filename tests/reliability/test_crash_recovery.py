@@ -74,6 +74,7 @@ def _bot_env(sim: SimProcess, db_url: str, port: int, chaos: str) -> dict[str, s
             "IMB_RISK__MAX_ORDERS_PER_WINDOW": "100000",
             "IMB_RISK__MAX_DAILY_LOSS_QUOTE": "5000",
             "IMB_ENGINE__POLL_INTERVAL_S": "0.1",
+            "IMB_EXCHANGE_CLIENT_RATE_LIMIT": "false",
             "IMB_ENGINE__UNKNOWN_ORDER_CHECK_DELAY_S": "0.1",
             "IMB_CHAOS_KILL_AT": chaos,
         }

@@ -77,6 +77,21 @@ class Settings(BaseSettings):
         "Spot Testnet (default) or the local simulator, e.g. http://127.0.0.1:8100.",
         pattern=r"^https?://[^\s/]+(:\d+)?/?$",
     )
+    exchange_timeout_ms: int = Field(
+        default=10_000,
+        ge=100,
+        le=120_000,
+        description="Timeout of one exchange HTTP request, ms; a stalled order submission "
+        "becomes 'outcome unknown' and is resolved by client id.",
+    )
+    exchange_recv_window_ms: int = Field(
+        default=10_000, ge=1, le=60_000, description="Binance recvWindow of signed requests, ms."
+    )
+    exchange_client_rate_limit: bool = Field(
+        default=True,
+        description="ccxt's client-side request throttle; keep on against Binance (turn off only "
+        "for a local simulator, which enforces Binance's limits itself).",
+    )
     exchange_api_key: SecretStr | None = Field(
         default=None, description="Exchange API key (secret; never logged)."
     )

@@ -98,5 +98,10 @@ class ConnectorConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConnectorConfig:
-        """Build the config for ``settings.exchange_url``, other fields at their defaults."""
-        return cls(base_url=settings.exchange_url)
+        """Build the config from the ``IMB_EXCHANGE_*`` settings, other fields at their defaults."""
+        return cls(
+            base_url=settings.exchange_url,
+            request_timeout_ms=settings.exchange_timeout_ms,
+            recv_window_ms=settings.exchange_recv_window_ms,
+            enable_client_rate_limit=settings.exchange_client_rate_limit,
+        )

@@ -45,6 +45,7 @@ def _settings(sim: SimHandle, mode: TradingMode, db: Path) -> dict[str, str]:
         "IMB_RISK__MAX_DAILY_LOSS_QUOTE": "1000",
         "IMB_RISK__MAX_TRADES_PER_DAY": "1000",
         "IMB_RISK__MAX_ORDERS_PER_WINDOW": "1000",
+        "IMB_EXCHANGE_CLIENT_RATE_LIMIT": "false",  # the simulator enforces the limits
     }
 
 

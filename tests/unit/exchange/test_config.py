@@ -48,3 +48,15 @@ def test_config_when_from_settings_uses_exchange_url() -> None:
     settings = Settings(exchange_url="http://127.0.0.1:8100")
 
     assert ConnectorConfig.from_settings(settings).base_url == "http://127.0.0.1:8100"
+
+
+def test_config_when_from_settings_takes_timeout_recv_window_and_throttle() -> None:
+    settings = Settings(
+        exchange_url="http://127.0.0.1:8100",
+        exchange_timeout_ms=2500,
+        exchange_recv_window_ms=5000,
+        exchange_client_rate_limit=False,
+    )
+    config = ConnectorConfig.from_settings(settings)
+    assert (config.request_timeout_ms, config.recv_window_ms) == (2500, 5000)
+    assert config.enable_client_rate_limit is False
