@@ -71,7 +71,7 @@ async def test_async_errors_when_rejected_map_to_ccxt_exceptions(aex: Any) -> No
 
 
 async def test_hang_fault_when_one_request_hangs_others_are_still_served(sim: SimHandle) -> None:
-    slow = ccxt_client(sim, async_=True, timeout=1500)
+    slow = ccxt_client(sim, async_=True, timeout=3000)
     fast = ccxt_client(sim, async_=True)
     try:
         sim.add_fault(method="GET", path="/api/v3/account", action="hang")
