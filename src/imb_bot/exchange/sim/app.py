@@ -111,7 +111,11 @@ class SimApp:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         if path.startswith("/__sim__/"):
-            status, data = self.admin.handle(method, path, body)
+            try:
+                status, data = self.admin.handle(method, path, body)
+            except Exception as exc:
+                log.exception("simulator bug while answering %s %s", method, path)
+                status, data = 500, {"error": f"internal error: {exc}"}
             payload = json.dumps(data, separators=(",", ":")).encode()
             await _send(send, status, payload, self._weight_headers(scope))
             return
