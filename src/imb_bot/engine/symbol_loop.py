@@ -232,14 +232,8 @@ class SymbolLoop:
             self._account.note_order_sent(self.symbol, now)
             # Decided at market time ``now``; recorded at the wall-clock time the bot acted.
             built = replace(built, created_at=self._clock())
-            log_event(
-                log,
-                logging.INFO,
-                "decision",
-                symbol=self.symbol,
-                action=signal.action.value,
-                reason=signal.reason,
-                candle_time=signal.candle_time,
+            self._log_decision(
+                signal,
                 risk="approved",
                 client_order_id=built.client_order_id,
                 reference_price=str(price),
@@ -255,30 +249,26 @@ class SymbolLoop:
         if sellable <= 0:  # flat, or only dust left: nothing to protect
             self._account.exit_levels.pop(self.symbol, None)
             return
-        if (
+        new_entry = (
             order.side is Side.BUY
             and order.status in (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED)
             and (signal.stop_loss is not None or signal.take_profit is not None)
-        ):
-            self._account.exit_levels[self.symbol] = ExitLevels(
-                symbol=self.symbol,
-                quantity=sellable,
-                stop_loss=signal.stop_loss,
-                take_profit=signal.take_profit,
-                strategy_id=signal.strategy_id,
-            )
-        elif self.symbol in self._account.exit_levels:
-            current = self._account.exit_levels[self.symbol]
-            self._account.exit_levels[self.symbol] = ExitLevels(
-                symbol=self.symbol,
-                quantity=sellable,
-                stop_loss=current.stop_loss,
-                take_profit=current.take_profit,
-                strategy_id=current.strategy_id,
-            )
+        )
+        current = self._account.exit_levels.get(self.symbol)
+        # A new entry sets the levels from its signal; other fills keep them, resized.
+        source = signal if new_entry else current
+        if source is None:
+            return
+        self._account.exit_levels[self.symbol] = ExitLevels(
+            symbol=self.symbol,
+            quantity=sellable,
+            stop_loss=source.stop_loss,
+            take_profit=source.take_profit,
+            strategy_id=source.strategy_id,
+        )
 
-    async def _rejected(self, signal: Signal, rejected: Rejected, now: datetime) -> None:
-        self._status.record_rejection(rejected.code.value)
+    def _log_decision(self, signal: Signal, **outcome: object) -> None:
+        # The one INFO line per BUY/SELL decision: signal, risk verdict, and what followed.
         log_event(
             log,
             logging.INFO,
@@ -287,9 +277,13 @@ class SymbolLoop:
             action=signal.action.value,
             reason=signal.reason,
             candle_time=signal.candle_time,
-            risk="rejected",
-            code=rejected.code.value,
-            message=rejected.message,
+            **outcome,
+        )
+
+    async def _rejected(self, signal: Signal, rejected: Rejected, now: datetime) -> None:
+        self._status.record_rejection(rejected.code.value)
+        self._log_decision(
+            signal, risk="rejected", code=rejected.code.value, message=rejected.message
         )
         if self._store is not None:
             await self._store.record_risk_event(
