@@ -273,7 +273,7 @@ def _history_on(url: str, rows: int, pages: int) -> dict[str, Any]:
         at = T0 + timedelta(seconds=i - (1 if i % 3 == 2 else 0))
         return encode_cursor(Cursor(at=at, id=i + 1))
 
-    cases = {
+    cases: dict[str, list[dict[str, Any]]] = {
         "first_page_limit_100": [{} for _ in range(pages)],
         "random_depth_limit_100": [{"cursor": cursor_at(d)} for d in depths],
         "random_depth_limit_500": [{"cursor": cursor_at(d), "limit": 500} for d in depths],
