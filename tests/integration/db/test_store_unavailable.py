@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from imb_bot.config import TradingMode
-from imb_bot.db import RetryPolicy, Store, StoreUnavailable
+from imb_bot.db import HistoryFilter, RetryPolicy, Store, StoreUnavailable
 from imb_bot.db.engine import create_store_engine
 from imb_bot.db.testing import make_order
 
@@ -92,8 +92,6 @@ def test_record_intent_when_connection_fails_once_retries_and_succeeds(migrated_
 def test_history_read_when_database_unreachable_raises_store_unavailable(
     backend: str, tmp_path: Path
 ) -> None:
-    from imb_bot.db import HistoryFilter
-
     store = Store.from_url(_unreachable_url(backend, tmp_path))
     try:
         with pytest.raises(StoreUnavailable, match="cannot serve this read"):
