@@ -27,7 +27,7 @@ class Services:
     connector: ExchangeConnector | None = None  # /market-data, /health/exchange; None → 503
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """Return the services attached to the running app."""
     services: Services = request.app.state.services
     return services
@@ -49,7 +49,7 @@ async def get_store(services: ServicesDep) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def get_connector(services: ServicesDep) -> ExchangeConnector:
+async def get_connector(services: ServicesDep) -> ExchangeConnector:
     """Return the exchange connector, or answer 503 when this process has none configured."""
     if services.connector is None:
         raise HTTPException(

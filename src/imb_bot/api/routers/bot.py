@@ -59,7 +59,7 @@ class StatusPublic(BaseModel):
         )
 
 
-def _controller(services: ServicesDep) -> BotController:
+async def _controller(services: ServicesDep) -> BotController:
     if services.controller is None:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "the trading engine is not running"
@@ -67,7 +67,7 @@ def _controller(services: ServicesDep) -> BotController:
     return services.controller
 
 
-def require_control_token(
+async def require_control_token(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
