@@ -1,8 +1,9 @@
 """Benchmark: signal → acknowledged order through the simulator, including the intent write.
 
 One order at a time through the real path: risk check + sizing (core), intent committed to the
-store, signed market order through async ccxt to the simulator (a separate process, loopback),
-fills + order state + position written in one transaction. References in the same run: the
+store, signed market order through async ccxt to the simulator (a separate process, loopback):
+that is "signal → acknowledged" (target p50 ≤ 2 ms). Then fills + order state + position are
+written in one transaction: "signal → fill recorded". References in the same run: the
 connector's ``place_order`` alone (no store) and raw async ccxt ``create_order``; the floor from
 perf-anchors §E is ~0.67 ms for one ccxt order. Prints one JSON object.
 
@@ -32,7 +33,7 @@ import sqlalchemy as sa
 from imb_bot.brokers.live import LiveBroker
 from imb_bot.config.settings import TradingMode
 from imb_bot.core.execution import ClientOrderIdFactory, ExecutionConfig, ExecutionEngine
-from imb_bot.core.models import Side, Signal, SignalAction, SizeType
+from imb_bot.core.models import Order, OrderType, Side, Signal, SignalAction, SizeType
 from imb_bot.core.portfolio import Portfolio
 from imb_bot.core.risk import RiskConfig, RiskManager
 from imb_bot.db.async_store import AsyncStore
@@ -42,7 +43,7 @@ from imb_bot.engine.account import Account
 from imb_bot.engine.order_manager import OrderManager
 from imb_bot.engine.status import BotStatus
 from imb_bot.exchange.config import ConnectorConfig
-from imb_bot.exchange.connector import ExchangeConnector
+from imb_bot.exchange.connector import ExchangeConnector, PlaceOrderResult
 from imb_bot.exchange.sim.testing import ccxt_client, start_simulator_process
 from imb_bot.secrets import ExchangeCredentials, StaticSecretsProvider
 
@@ -73,9 +74,21 @@ async def _timed(count: int, warmup: int, step: Callable[[int], Awaitable[Any]])
     return samples
 
 
+class _AckTimer(LiveBroker):
+    """The live broker, noting when the exchange's acknowledgement arrived."""
+
+    acked_at = 0.0
+
+    async def place(self, order: Order) -> PlaceOrderResult:
+        result = await super().place(order)
+        self.acked_at = time.perf_counter()
+        return result
+
+
 async def _full_path(
     connector: ExchangeConnector, store_url: str, count: int, warmup: int
-) -> list[float]:
+) -> tuple[list[float], list[float]]:
+    """Return (signal → acknowledged, signal → fill recorded) samples in seconds."""
     upgrade_to_head(store_url)
     store = AsyncStore(Store.from_url(store_url))
     rules = await connector.get_market_rules(SYMBOL)
@@ -87,10 +100,11 @@ async def _full_path(
         RiskConfig(max_trades_per_day=None, max_orders_per_window=None, min_trade_interval_s=0)
     )
     run = await store.start_run(TradingMode.LIVE_TESTNET, "bench", "bench")
+    broker = _AckTimer(connector)
     execution = ExecutionEngine(ExecutionConfig(), ClientOrderIdFactory(f"b{run}_{os.getpid()}"))
     orders = OrderManager(
         mode=TradingMode.LIVE_TESTNET,
-        broker=LiveBroker(connector),
+        broker=broker,
         account=account,
         status=status,
         clock=lambda: datetime.now(UTC),
@@ -98,8 +112,10 @@ async def _full_path(
         run_id=run,
     )
     ticker = await connector.get_ticker(SYMBOL)
+    acks: list[float] = []
 
     async def one(i: int) -> None:
+        began = time.perf_counter()
         now = datetime.now(UTC)
         action = SignalAction.BUY if i % 2 == 0 else SignalAction.SELL
         held = portfolio.position(SYMBOL).quantity
@@ -128,11 +144,13 @@ async def _full_path(
             raise RuntimeError(f"order not built: {built}")
         risk.validate_order(built, snapshot, reference_price=price)  # type: ignore[arg-type]
         result = await orders.submit(built)  # type: ignore[arg-type]
+        acks.append(broker.acked_at - began)
         if not result.status.is_final:
             raise RuntimeError(f"order not final: {result}")
 
     try:
-        return await _timed(count, warmup, one)
+        recorded = await _timed(count, warmup, one)
+        return acks[warmup:], recorded
     finally:
         await store.aclose()
 
@@ -154,8 +172,6 @@ def _scratch_postgres(server_url: str) -> Iterator[str]:
 
 
 async def _connector_only(connector: ExchangeConnector, count: int, warmup: int) -> list[float]:
-    from imb_bot.core.models import Order, OrderType
-
     ids = ClientOrderIdFactory(f"c{os.getpid()}")
 
     async def one(i: int) -> None:
@@ -192,12 +208,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         async with ExchangeConnector(config, secrets) as connector:
             with tempfile.TemporaryDirectory() as tmp:
                 sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-                full = await _full_path(connector, sqlite_url, args.orders, args.warmup)
-                results["signal_to_ack_sqlite"] = _percentiles(full)
+                ack, full = await _full_path(connector, sqlite_url, args.orders, args.warmup)
+                results["signal_to_ack_sqlite"] = _percentiles(ack)
+                results["signal_to_fill_recorded_sqlite"] = _percentiles(full)
             if args.postgres:
                 with _scratch_postgres(args.postgres) as pg_url:
-                    full_pg = await _full_path(connector, pg_url, args.orders, args.warmup)
-                results["signal_to_ack_postgres"] = _percentiles(full_pg)
+                    ack_pg, full_pg = await _full_path(connector, pg_url, args.orders, args.warmup)
+                results["signal_to_ack_postgres"] = _percentiles(ack_pg)
+                results["signal_to_fill_recorded_postgres"] = _percentiles(full_pg)
             else:
                 results["signal_to_ack_postgres"] = "skipped: pass --postgres URL"
             results["connector_place_order_only"] = _percentiles(
