@@ -35,6 +35,15 @@ from imb_bot.monitoring.logging import log_event
 
 log = logging.getLogger(__name__)
 
+
+class _NotFound:
+    """The exchange answered that it does not know the order."""
+
+
+_NOT_FOUND = _NotFound()
+# Sent (or maybe sent) but not yet confirmed by the exchange.
+_UNRESOLVED = frozenset({OrderStatus.PENDING_SUBMIT, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN})
+
 # Rejections that prove the order was not executed.
 _NOT_EXECUTED = (
     InsufficientFundsError,
@@ -76,6 +85,8 @@ class OrderManager:
         self._after_fills = after_fills
         self._chaos = chaos
         self._booked: set[tuple[str, str]] = set()  # (symbol, trade id) applied to the portfolio
+        self._not_found: dict[str, int] = {}  # client id → "not found" answers while unknown
+        self._in_flight: set[str] = set()  # being submitted right now: pollers keep off
         self.open_orders: dict[str, Order] = {}
 
     def mark_booked(self, fills: Iterable[Fill]) -> None:
@@ -109,6 +120,13 @@ class OrderManager:
             quote_quantity=None if order.quote_quantity is None else str(order.quote_quantity),
             price=None if order.price is None else str(order.price),
         )
+        self._in_flight.add(order.client_order_id)
+        try:
+            return await self._send(order)
+        finally:
+            self._in_flight.discard(order.client_order_id)
+
+    async def _send(self, order: Order) -> Order:
         try:
             result = await self._broker.place(order)
         except DuplicateOrderError:
@@ -137,34 +155,69 @@ class OrderManager:
     async def resolve(self, order: Order) -> OrderUpdate:
         """Look ``order`` up by client id with bounded, growing delays.
 
-        Never acknowledged after all checks → REJECTED with the reason recorded.
+        Only the exchange's own "not found" answers count as evidence: after every check said so,
+        the order is REJECTED with the reason recorded. If a check could not be made (network
+        trouble), the order stays UNKNOWN: never treat "could not ask" as "not there".
+        :meth:`poll_open_orders` keeps resolving it on later iterations.
         """
         delay = self._unknown_delay
-        last_error = "not found"
+        last_error: str | None = None
         for attempt in range(1, self._unknown_checks + 1):
-            try:
-                found = await self._broker.lookup(order)
-            except Exception as exc:  # network trouble: evidence of nothing, keep checking
-                last_error = f"{type(exc).__name__}: {exc}"
-                found = None
-            if found is not None:
-                log_event(
-                    log,
-                    logging.INFO,
-                    "order_resolved",
-                    client_order_id=order.client_order_id,
-                    status=found.order.status.value,
-                    attempt=attempt,
-                )
+            found = await self._lookup_once(order)
+            if isinstance(found, OrderUpdate):
                 return found
+            if isinstance(found, _NotFound):
+                self._not_found[order.client_order_id] = (
+                    self._not_found.get(order.client_order_id, 0) + 1
+                )
+            else:
+                last_error = found
             if attempt < self._unknown_checks:
                 await self._sleep(delay)
                 delay *= 2
-        reason = (
-            f"not acknowledged by the exchange after {self._unknown_checks} look-ups "
-            f"by client id (last: {last_error})"
+        return self._unresolved(order, last_error)
+
+    async def _lookup_once(self, order: Order) -> OrderUpdate | _NotFound | str:
+        # OrderUpdate when found, _NOT_FOUND when the exchange says so, else the error text.
+        try:
+            found = await self._broker.lookup(order)
+        except Exception as exc:  # network trouble: evidence of nothing
+            return f"{type(exc).__name__}: {exc}"
+        if found is None:
+            return _NOT_FOUND
+        self._not_found.pop(order.client_order_id, None)
+        log_event(
+            log,
+            logging.INFO,
+            "order_resolved",
+            client_order_id=order.client_order_id,
+            status=found.order.status.value,
         )
-        return OrderUpdate(order=replace(order, status=OrderStatus.REJECTED, reason=reason))
+        return found
+
+    def _unresolved(self, order: Order, last_error: str | None) -> OrderUpdate:
+        misses = self._not_found.get(order.client_order_id, 0)
+        if misses >= self._unknown_checks:
+            self._not_found.pop(order.client_order_id, None)
+            reason = (
+                f"not acknowledged: the exchange did not know the client id in {misses} look-ups"
+            )
+            return OrderUpdate(order=replace(order, status=OrderStatus.REJECTED, reason=reason))
+        log_event(
+            log,
+            logging.WARNING,
+            "order_still_unknown",
+            client_order_id=order.client_order_id,
+            not_found_answers=misses,
+            last_error=last_error,
+        )
+        return OrderUpdate(order=replace(order, status=OrderStatus.UNKNOWN))
+
+    def has_unresolved(self, symbol: str) -> bool:
+        """True while an order of ``symbol`` has an unknown outcome (send nothing new for it)."""
+        return any(
+            o.symbol == symbol and o.status in _UNRESOLVED for o in self.open_orders.values()
+        )
 
     async def apply_update(self, update: OrderUpdate, local: Order | None = None) -> Order:
         """Book new fills and the order's state: store first (one transaction), then memory."""
@@ -223,11 +276,31 @@ class OrderManager:
         return order
 
     async def poll_open_orders(self) -> None:
-        """Fetch updates for resting orders (limit orders, partial fills) and book them."""
+        """Fetch updates for resting orders (limit orders, partial fills) and book them.
+
+        Orders with an unknown outcome get one look-up per call (no waiting), until the exchange
+        reports them or has said "not found" often enough to reject them.
+        """
         if not self.open_orders:
             return
-        for update in await self._broker.poll(list(self.open_orders.values())):
-            await self.apply_update(update)
+        idle = [o for o in self.open_orders.values() if o.client_order_id not in self._in_flight]
+        unresolved = [o for o in idle if o.status in _UNRESOLVED]
+        for order in unresolved:
+            found = await self._lookup_once(order)
+            if isinstance(found, _NotFound):
+                self._not_found[order.client_order_id] = (
+                    self._not_found.get(order.client_order_id, 0) + 1
+                )
+            if isinstance(found, OrderUpdate):
+                await self.apply_update(found)
+            else:
+                update = self._unresolved(order, found if isinstance(found, str) else None)
+                if update.order.status is not OrderStatus.UNKNOWN:
+                    await self.apply_update(update)
+        resting = [o for o in idle if o.status not in _UNRESOLVED and not o.status.is_final]
+        if resting:
+            for update in await self._broker.poll(resting):
+                await self.apply_update(update)
 
     async def cancel_all(self, reason: str) -> int:
         """Cancel every open order; return how many were canceled."""

@@ -205,6 +205,11 @@ class SymbolLoop:
     async def act(self, signal: Signal, now: datetime) -> Order | None:
         """Risk-check, size and submit ``signal``; return the order sent, if any."""
         async with self._lock:
+            if self._orders.has_unresolved(self.symbol):
+                # An earlier order's outcome is unknown: its fill may already have changed the
+                # position. Decide again once it is resolved (polled every iteration).
+                self._log_decision(signal, risk="deferred", why="an order's outcome is unknown")
+                return None
             snapshot = self._account.snapshot(now)
             decision = self._risk.validate_signal(signal, snapshot)
             if isinstance(decision, Rejected):
