@@ -163,8 +163,6 @@ class SymbolLoop:
             if self.last_candle_time is not None and candle.time <= self.last_candle_time:
                 continue
             await self._on_candle(candle)
-            self.last_candle_time = candle.time
-            self.candles_processed += 1
         await self._orders.poll_open_orders()
         self._account.marks[self.symbol] = ticker.last
         levels = self._account.exit_levels.get(self.symbol)
@@ -185,6 +183,10 @@ class SymbolLoop:
         held = self._account.portfolio.position(self.symbol).quantity
         position = sellable_quantity(held, self._rules, candle.close) if held > 0 else held
         signal = self._strategy.on_candle(candle, position)
+        # Consumed by the strategy: never feed it again, even if acting on it fails below (a
+        # failed order is not retried later on a stale signal; the next candle decides anew).
+        self.last_candle_time = candle.time
+        self.candles_processed += 1
         log_event(
             log,
             logging.DEBUG,

@@ -58,3 +58,33 @@ async def test_loop_when_exchange_fails_repeatedly_counts_backs_off_and_recovers
         assert runtime.controller.running
     finally:
         await runtime.shutdown()
+
+
+async def test_loop_when_acting_on_a_candle_fails_moves_on_to_the_next_candle(
+    sim: SimHandle, tmp_path: Path
+) -> None:
+    environ = _settings(sim, TradingMode.PAPER, tmp_path / "bot.db")
+    runtime = BotRuntime.from_settings(load_settings(environ=environ))
+    try:
+        await runtime.prepare()
+        (loop,) = runtime.loops
+        await loop.warm_up()
+        calls = 0
+
+        async def failing_act(*_: object, **__: object) -> None:
+            nonlocal calls
+            calls += 1
+            raise RuntimeError("order path failed")
+
+        loop.act = failing_act  # type: ignore[method-assign]
+        processed = loop.candles_processed
+        for _ in range(40):  # enough candles for the loose RSI levels to signal
+            sim.advance_clock(60)
+            try:
+                await loop.iterate()
+            except RuntimeError:
+                continue
+        assert calls >= 1, "the strategy never signalled; the test needs a signal"
+        assert loop.candles_processed == processed + 40  # each candle once, failures included
+    finally:
+        await runtime.shutdown()
