@@ -24,6 +24,10 @@ class Worker(Protocol):
         """Work until ``stop`` is set; never raise for recoverable errors."""
 
 
+class ResumeRefusedError(Exception):
+    """Trading cannot resume: the reason a halt was needed is still there (say which)."""
+
+
 class HaltHook(Protocol):
     """Called when the bot is halted or resumed (e.g. switch the risk manager, cancel orders)."""
 
@@ -31,7 +35,7 @@ class HaltHook(Protocol):
         """Stop opening positions and cancel open orders."""
 
     async def on_resume(self) -> None:
-        """Allow trading again."""
+        """Allow trading again, or raise :class:`ResumeRefusedError` naming what is still wrong."""
 
 
 class BotController:

@@ -67,7 +67,7 @@ async def reconcile(
         await orders.apply_update(update, local=order)
         resolved += 1
     if connector is not None:
-        problems += await _check_exchange(connector, store, portfolio, rules)
+        problems += await check_against_exchange(connector, store, portfolio, rules)
     log_event(
         log,
         logging.INFO if not problems else logging.ERROR,
@@ -80,12 +80,13 @@ async def reconcile(
     return problems
 
 
-async def _check_exchange(
+async def check_against_exchange(
     connector: ExchangeConnector,
     store: AsyncStore,
     portfolio: Portfolio,
     rules: Mapping[str, MarketRules],
 ) -> list[str]:
+    """Return what disagrees between our books and the exchange (empty: consistent)."""
     problems = []
     for symbol in rules:
         for order in await connector.fetch_open_orders(symbol):
@@ -103,7 +104,12 @@ async def _check_exchange(
         available = balance.total if balance is not None else Decimal(0)
         if held - available > market.step_size:
             problems.append(
-                f"position {symbol} is {held} {market.base_asset} but the exchange holds only "
-                f"{available}"
+                f"position {symbol} is {_plain(held)} {market.base_asset} but the exchange "
+                f"holds only {_plain(available)}"
             )
     return problems
+
+
+def _plain(value: Decimal) -> str:
+    # Decimal for people: no exponent (0E-8 → 0), no trailing zeros.
+    return format(value.normalize(), "f") if value else "0"

@@ -1,6 +1,6 @@
 """Build and run one bot from settings: connector, store, broker, loops, controller.
 
-Start-up order (crash-only): migrate → open a run → load markets → restore the portfolio from the
+Start-up order (crash-only): migrate → load markets → open a run → restore the portfolio from the
 store → reconcile every non-final order with the venue (LIVE_TESTNET: also positions against
 exchange balances) → only then start trading. A reconciliation that cannot be resolved leaves the
 bot HALTED with a report instead of trading. Preparation retries in the background while the
@@ -34,10 +34,10 @@ from imb_bot.db.migrate import upgrade_to_head
 from imb_bot.db.store import Store
 from imb_bot.engine.account import Account
 from imb_bot.engine.chaos import Chaos
-from imb_bot.engine.controller import BotController
+from imb_bot.engine.controller import BotController, ResumeRefusedError
 from imb_bot.engine.order_manager import OrderManager
 from imb_bot.engine.ports import Broker
-from imb_bot.engine.reconcile import reconcile
+from imb_bot.engine.reconcile import check_against_exchange, reconcile
 from imb_bot.engine.status import BotState, BotStatus
 from imb_bot.engine.symbol_loop import SymbolLoop
 from imb_bot.exchange.connector import ExchangeConnector
@@ -232,7 +232,22 @@ class BotRuntime:
             await self.orders.cancel_all(reason)
 
     async def on_resume(self) -> None:
-        """Allow trading again (an operator acknowledged the halt)."""
+        """Allow trading again (an operator acknowledged the halt).
+
+        In LIVE_TESTNET the books are first checked against the exchange again; while they
+        disagree (e.g. a stored position the account does not hold) trading stays HALTED.
+        """
+        if (
+            self.mode is TradingMode.LIVE_TESTNET
+            and self.store is not None
+            and self.account is not None
+        ):
+            rules = {s: await self.connector.get_market_rules(s) for s in self.settings.symbols}
+            problems = await check_against_exchange(
+                self.connector, self.store, self.account.portfolio, rules
+            )
+            if problems:
+                raise ResumeRefusedError("; ".join(problems))
         self.risk.set_trading_state(
             TradingState.ACTIVE, reason="resumed by operator", now=self._clock()
         )

@@ -42,6 +42,14 @@ _TIMEFRAME_SECONDS = {
 _STORE_DOWN = "store unavailable"
 
 
+def _exit_refused_for_funds(order: Order) -> bool:
+    return (
+        order.side is Side.SELL
+        and order.status is OrderStatus.REJECTED
+        and order.reason.startswith("InsufficientFundsError")
+    )
+
+
 def timeframe_delta(timeframe: str) -> timedelta:
     """Length of one candle (1M counted as 30 days, for polling only)."""
     return timedelta(seconds=_TIMEFRAME_SECONDS[timeframe])
@@ -246,6 +254,14 @@ class SymbolLoop:
                 reference_price=str(price),
             )
             order = await self._orders.submit(built)
+            if _exit_refused_for_funds(order):
+                # Our books say we hold more than the account does: selling again would only be
+                # refused again. Stop and let an operator reconcile (resume re-checks balances).
+                await self._halt(
+                    f"exit {order.client_order_id} of {self.symbol} refused for insufficient "
+                    "funds: the stored position exceeds the exchange balance"
+                )
+                return order
             self._update_exit_levels(signal, order)
             return order
 
@@ -328,6 +344,14 @@ class SymbolLoop:
             self._status.state = BotState.HALTED
             self._status.halt_reason = f"risk manager: {change.reason}"
             await self._orders.cancel_all("halted by the risk manager")
+
+    async def _halt(self, reason: str) -> None:
+        self._risk.set_trading_state(TradingState.HALTED, reason=reason, now=self._clock())
+        self._status.state = BotState.HALTED
+        self._status.trading_state = TradingState.HALTED.value
+        self._status.halt_reason = reason
+        log_event(log, logging.ERROR, "bot_halted", symbol=self.symbol, reason=reason)
+        await self._orders.cancel_all(reason)
 
     def _on_store_back(self) -> None:
         self._status.store_available = True

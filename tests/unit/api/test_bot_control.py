@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from imb_bot.api.app import create_app
 from imb_bot.api.deps import Services
 from imb_bot.config import load_settings
-from imb_bot.engine.controller import BotController
+from imb_bot.engine.controller import BotController, ResumeRefusedError
 from imb_bot.engine.status import BotStatus
 
 TOKEN = "control-token-1234"
@@ -100,3 +100,23 @@ def test_status_when_no_engine_returns_503() -> None:
     settings = load_settings(environ={})
     with TestClient(create_app(settings)) as client:
         assert client.get("/status").status_code == 503
+
+
+def test_start_when_resume_is_refused_answers_409_with_the_reason() -> None:
+    class _RefusingHook(_RecordingHaltHook):
+        async def on_resume(self) -> None:
+            raise ResumeRefusedError("position BTC/USDT is 0.1 BTC but the exchange holds 0")
+
+    settings = load_settings(environ={"IMB_CONTROL_TOKEN": TOKEN})
+    controller = BotController(
+        BotStatus(mode="LIVE_TESTNET", symbols=["BTC/USDT"]), [_IdleWorker()], _RefusingHook()
+    )
+    app = create_app(settings, Services(settings=settings, controller=controller))
+    with TestClient(app) as client:
+        client.post("/bot/start", headers=AUTH)
+        client.post("/bot/halt", headers=AUTH)
+        refused = client.post("/bot/start", headers=AUTH)
+        assert refused.status_code == 409
+        assert "exchange holds 0" in refused.json()["detail"]
+        assert client.get("/status").json()["state"] == "halted"
+        client.post("/bot/stop", headers=AUTH)

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from imb_bot.api.deps import ServicesDep
-from imb_bot.engine.controller import BotController
+from imb_bot.engine.controller import BotController, ResumeRefusedError
 from imb_bot.engine.status import BotState, BotStatus
 
 router = APIRouter(tags=["bot"])
@@ -98,11 +98,20 @@ async def get_status(controller: ControllerDep) -> StatusPublic:
 
 
 @router.post(
-    "/bot/start", response_model=StatusPublic, operation_id="startBot", dependencies=Authorized
+    "/bot/start",
+    response_model=StatusPublic,
+    operation_id="startBot",
+    dependencies=Authorized,
+    responses={409: {"description": "Halted and the cause (e.g. a balance mismatch) remains."}},
 )
 async def start_bot(controller: ControllerDep) -> StatusPublic:
-    """Start the trading loops, or resume trading after a halt."""
-    return StatusPublic.from_status(await controller.start())
+    """Start the trading loops, or resume trading after a halt (409 while its cause remains)."""
+    try:
+        return StatusPublic.from_status(await controller.start())
+    except ResumeRefusedError as refused:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"still halted: {refused}; fix this, then start again"
+        ) from None
 
 
 @router.post(
