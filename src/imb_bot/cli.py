@@ -74,6 +74,7 @@ def run(config: ConfigOption = None) -> None:
     settings = settings_or_exit(config)
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     from imb_bot.api.server import serve_api
+    from imb_bot.engine.runtime import StartupError
 
     log_event(
         log,
@@ -84,7 +85,11 @@ def run(config: ConfigOption = None) -> None:
         symbols=settings.symbols,
         api=f"http://{settings.api_host}:{settings.api_port}",
     )
-    serve_api(settings)
+    try:
+        serve_api(settings)
+    except StartupError as exc:
+        typer.echo(f"start-up error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
     log_event(log, logging.INFO, "bot_stopped")
 
 

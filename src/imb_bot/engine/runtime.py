@@ -19,6 +19,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from imb_bot import __version__
 from imb_bot.brokers.live import LiveBroker
 from imb_bot.brokers.paper import PaperBroker
@@ -30,6 +32,7 @@ from imb_bot.core.portfolio import Portfolio, Position
 from imb_bot.core.risk import RiskManager, TradingState
 from imb_bot.core.strategy import RsiEmaStrategy
 from imb_bot.db.async_store import AsyncStore
+from imb_bot.db.errors import StoreError
 from imb_bot.db.migrate import upgrade_to_head
 from imb_bot.db.store import Store
 from imb_bot.engine.account import Account
@@ -44,6 +47,10 @@ from imb_bot.exchange.connector import ExchangeConnector
 from imb_bot.monitoring.logging import log_event
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start (the message says why, without secrets)."""
 
 
 def _utc_now() -> datetime:
@@ -84,10 +91,19 @@ class BotRuntime:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BotRuntime:
-        """Create the connector and the store (migrating it first when configured)."""
-        if settings.db_auto_migrate:
-            upgrade_to_head(settings.database_url)
-        store = AsyncStore(Store.from_url(settings.database_url))
+        """Create the connector and the store (migrating it first when configured).
+
+        Raises StartupError (with a message naming the database, password hidden) when the
+        database cannot be reached or migrated.
+        """
+        try:
+            if settings.db_auto_migrate:
+                upgrade_to_head(settings.database_url)
+            store = AsyncStore(Store.from_url(settings.database_url))
+        except (SQLAlchemyError, StoreError) as exc:
+            shown = settings.redacted()["database_url"]
+            cause = " ".join(str(getattr(exc, "orig", None) or exc).split())  # one line
+            raise StartupError(f"cannot prepare the database {shown}: {cause}") from exc
         return cls(settings, ExchangeConnector.from_settings(settings), store)
 
     # ------------------------------------------------------------------ lifecycle

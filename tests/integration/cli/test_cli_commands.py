@@ -90,3 +90,20 @@ def test_run_when_started_serves_health_and_stops_cleanly_on_sigterm(tmp_path: P
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
+
+
+def test_run_when_database_unreachable_exits_1_with_one_line_and_no_password() -> None:
+    result = subprocess.run(
+        [BIN, "run"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_env(IMB_DATABASE_URL="postgresql+psycopg://bot:pw-CANARY-77@127.0.0.1:1/nope"),
+        timeout=60,
+    )
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1
+    assert errors[0].startswith("start-up error: cannot prepare the database")
+    assert "pw-CANARY-77" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
