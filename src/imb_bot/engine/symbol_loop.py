@@ -28,6 +28,7 @@ from imb_bot.engine.account import Account
 from imb_bot.engine.order_manager import OrderManager
 from imb_bot.engine.ports import MarketData
 from imb_bot.engine.status import BotState, BotStatus
+from imb_bot.exchange.market_data import closed_candles
 from imb_bot.monitoring.logging import log_event
 
 log = logging.getLogger(__name__)
@@ -150,9 +151,7 @@ class SymbolLoop:
         )
 
     def _closed(self, candles: list[Candle], market_now: datetime) -> list[Candle]:
-        # The exchange's market time is the 24h ticker's close time (the simulator's market
-        # clock may run ahead of or behind the wall clock its /time endpoint reports).
-        return [c for c in candles if c.time + self._tf <= market_now]
+        return closed_candles(candles, self._tf, market_now)
 
     async def iterate(self) -> None:
         """Process every newly closed candle, then open orders, exits and risk state."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -176,3 +176,24 @@ async def test_openapi_when_read_documents_operations_and_string_decimals(
     params = {p["name"]: p for p in operation["parameters"]}
     assert params["timeframe"]["schema"]["enum"] == list(KLINE_INTERVALS)
     assert (params["limit"]["schema"]["minimum"], params["limit"]["schema"]["maximum"]) == (1, 1000)
+
+
+async def test_market_data_when_market_clock_runs_ahead_serves_the_newest_closed_candles() -> None:
+    # An accelerated simulator (the demo) runs its market clock ahead of the wall clock that
+    # /api/v3/time reports; "closed" must follow the market time (the ticker's close time).
+    with running_simulator(seed=22) as sim:
+        sim.advance_clock(600)
+        connector = _connector(sim)
+        try:
+            async with await _client(connector) as client:
+                response = await client.get(
+                    "/market-data", params={"symbol": "BTC/USDT", "timeframe": "1m", "limit": 3}
+                )
+        finally:
+            await connector.close()
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["candles"]) == 3
+    market_now = datetime.fromisoformat(body["ticker"]["time"])
+    newest = datetime.fromisoformat(body["candles"][-1]["time"])
+    assert newest + timedelta(minutes=1) <= market_now < newest + timedelta(minutes=2)
