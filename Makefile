@@ -8,10 +8,10 @@ VENV := .venv/bin
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-setup:  ## create .venv with the locked dependencies (and build the dashboard)
+setup:  ## create .venv with the locked dependencies
 	@scripts/bootstrap.sh
 
-run: setup  ## run the bot: offline demo (simulator + bot + API + dashboard) on SQLite
+run: setup  ## run the bot: offline demo (simulator + bot + API) on SQLite
 	$(VENV)/imb-bot demo
 
 test: setup  ## run the whole test suite

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from imb_bot.core.execution import ExecutionConfig
 from imb_bot.core.models import OrderType, SizeType
@@ -127,6 +127,12 @@ class PaperSettings(BaseModel):
         description="Starting cash of a new paper account, asset → amount (quote asset only "
         "is typical); later runs continue from the stored balances.",
     )
+
+    @field_validator("initial_balances", mode="after")
+    @classmethod
+    def _asset_codes_upper(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        # IMB_PAPER__INITIAL_BALANCES__USDT arrives lower-cased from the environment.
+        return {asset.upper(): amount for asset, amount in value.items()}
 
     def to_core(self) -> PaperFillConfig:
         """Return the paper fill model config."""

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,8 @@ def test_load_settings_when_exchange_url_is_testnet_or_simulator_accepts_it(url:
 def test_load_settings_when_only_the_key_is_set_names_the_missing_secret() -> None:
     with pytest.raises(ConfigError, match="IMB_EXCHANGE_API_SECRET is invalid"):
         load_settings(environ={"IMB_EXCHANGE_API_KEY": "key-only"})
+
+
+def test_load_settings_when_paper_balance_set_per_asset_keeps_asset_code_upper() -> None:
+    settings = load_settings(environ={"IMB_PAPER__INITIAL_BALANCES__USDT": "5000"})
+    assert settings.paper.initial_balances == {"USDT": Decimal(5000)}
