@@ -40,6 +40,14 @@ class Account:
             self._net_realized_at_day_start = self._net_realized()
             self._trades_today = 0
 
+    def seed_today(
+        self, today: date, net_realized_at_day_start: Decimal, orders_today: int
+    ) -> None:
+        """Continue today's counters after a restart (else a restart would reset the daily loss)."""
+        self._day = today
+        self._net_realized_at_day_start = net_realized_at_day_start
+        self._trades_today = orders_today
+
     def note_order_sent(self, symbol: str, now: datetime) -> None:
         """Count an order sent at ``now`` (market time) for the daily and rate limits."""
         self._roll_day(now)

@@ -26,9 +26,7 @@ from imb_bot.brokers.live import LiveBroker
 from imb_bot.brokers.paper import PaperBroker
 from imb_bot.config.settings import Settings, TradingMode
 from imb_bot.core.execution import ClientOrderIdFactory, ExecutionEngine
-from imb_bot.core.exits import ExitLevels
 from imb_bot.core.models import Balance, MarketRules
-from imb_bot.core.portfolio import Portfolio, Position
 from imb_bot.core.risk import RiskManager, TradingState
 from imb_bot.core.strategy import RsiEmaStrategy
 from imb_bot.db.async_store import AsyncStore
@@ -41,6 +39,7 @@ from imb_bot.engine.controller import BotController, ResumeRefusedError
 from imb_bot.engine.order_manager import OrderManager
 from imb_bot.engine.ports import Broker
 from imb_bot.engine.reconcile import check_against_exchange, reconcile
+from imb_bot.engine.restore import restore_exit_levels, restore_portfolio, seed_today
 from imb_bot.engine.status import BotState, BotStatus
 from imb_bot.engine.symbol_loop import SymbolLoop
 from imb_bot.exchange.connector import ExchangeConnector
@@ -167,8 +166,14 @@ class BotRuntime:
         if self.store is not None and self.run_id is None:
             self.run_id = await self.store.start_run(self.mode, config_hash(settings), __version__)
         ids = ClientOrderIdFactory(f"r{self.run_id or 0}_{run_token}")
-        portfolio = await self._restore_portfolio(rules)
+        portfolio = await restore_portfolio(
+            settings=settings, store=self.store, connector=self.connector, rules=rules
+        )
         self.account = Account(portfolio)
+        if self.store is not None:
+            await seed_today(
+                self.account, mode=self.mode, store=self.store, rules=rules, now=self._clock()
+            )
         broker = self._make_broker(rules)
         self.orders = OrderManager(
             mode=self.mode,
@@ -193,7 +198,7 @@ class BotRuntime:
             rules=rules,
         )
         self.reconciliation_report = problems
-        self._restore_exit_levels(portfolio)
+        restore_exit_levels(self.account, settings.strategy)
         lock = asyncio.Lock()
         execution = ExecutionEngine(settings.engine.execution_config(), ids)
         self.loops = [
@@ -275,30 +280,6 @@ class BotRuntime:
             return LiveBroker(self.connector)
         return PaperBroker(self.connector, rules, self.settings.paper.to_core(), self._clock)
 
-    async def _restore_portfolio(self, rules: dict[str, MarketRules]) -> Portfolio:
-        quote = self.settings.quote_asset
-        positions: list[Position] = []
-        if self.store is not None:
-            for record in await self.store.load_positions(self.mode):
-                if record.symbol in rules:
-                    positions.append(record.to_position())
-        bases = {r.base_asset for r in rules.values()}
-        if self.mode is TradingMode.LIVE_TESTNET:
-            balances = await self.connector.get_balances()
-            free = balances.get(quote)
-            cash = {quote: free.free if free is not None else Decimal(0)}
-        else:
-            stored = await self.store.load_paper_balances() if self.store is not None else {}
-            if stored:
-                cash = {a: b.free for a, b in stored.items() if a not in bases}
-            else:
-                cash = {a: v for a, v in self.settings.paper.initial_balances.items()}
-                if self.store is not None:
-                    await self.store.save_paper_balances(
-                        [Balance(a, v, Decimal(0)) for a, v in cash.items()]
-                    )
-        return Portfolio(quote_asset=quote, markets=rules.values(), cash=cash, positions=positions)
-
     async def _save_paper_balances(self) -> None:
         if self.store is None or self.account is None:
             return
@@ -311,24 +292,3 @@ class BotRuntime:
                 if asset not in bases
             ]
         )
-
-    def _restore_exit_levels(self, portfolio: Portfolio) -> None:
-        # Protective levels are not stored: rebuild them from the average entry and the config.
-        assert self.account is not None
-        strategy = self.settings.strategy
-        for symbol, position in portfolio.open_positions.items():
-            entry = position.average_entry_price
-            if entry is None:
-                continue
-            stop = entry * (1 - strategy.stop_loss_pct / 100) if strategy.stop_loss_pct else None
-            target = (
-                entry * (1 + strategy.take_profit_pct / 100) if strategy.take_profit_pct else None
-            )
-            if stop is not None or target is not None:
-                self.account.exit_levels[symbol] = ExitLevels(
-                    symbol=symbol,
-                    quantity=position.quantity,
-                    stop_loss=stop,
-                    take_profit=target,
-                    strategy_id=strategy.name,
-                )
