@@ -206,6 +206,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         config = ConnectorConfig(base_url=handle.base_url, enable_client_rate_limit=False)
         secrets = StaticSecretsProvider(ExchangeCredentials(handle.api_key, handle.api_secret))
         async with ExchangeConnector(config, secrets) as connector:
+            # Warm the whole pipeline first (a fresh simulator process, HTTP keep-alive, ccxt's
+            # caches): otherwise the first measured series pays for it.
+            await _connector_only(connector, args.warmup * 4, 0)
             with tempfile.TemporaryDirectory() as tmp:
                 sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
                 ack, full = await _full_path(connector, sqlite_url, args.orders, args.warmup)
