@@ -16,32 +16,9 @@ from sqlalchemy import Engine, Table
 from imb_bot.config import TradingMode
 from imb_bot.core.models import Order
 from imb_bot.db.models import OrderRow
+from imb_bot.db.repositories import order_values
 
-__all__ = ["bulk_insert", "bulk_insert_orders", "order_values"]
-
-
-def order_values(order: Order, mode: TradingMode, run_id: int | None = None) -> dict[str, Any]:
-    """Return the ``orders`` row of ``order`` as column values."""
-    return {
-        "client_order_id": order.client_order_id,
-        "exchange_order_id": order.exchange_order_id,
-        "run_id": run_id,
-        "mode": mode.value,
-        "symbol": order.symbol,
-        "side": order.side.value,
-        "type": order.type.value,
-        "time_in_force": order.time_in_force.value if order.time_in_force else None,
-        "quantity": order.quantity,
-        "quote_quantity": order.quote_quantity,
-        "price": order.price,
-        "status": order.status.value,
-        "filled_quantity": order.filled_quantity,
-        "average_price": order.average_price,
-        "reason": order.reason,
-        "strategy": order.strategy,
-        "created_at": order.created_at,
-        "updated_at": order.updated_at or order.created_at,
-    }
+__all__ = ["bulk_insert", "bulk_insert_orders"]
 
 
 def _batches(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:

@@ -125,6 +125,30 @@ def _upserts(session: Session) -> _Upserts:
         raise NotImplementedError(f"the store supports sqlite and postgresql, not {name}") from None
 
 
+def order_values(order: Order, mode: TradingMode, run_id: int | None = None) -> dict[str, Any]:
+    """Return the ``orders`` row of ``order`` as column values."""
+    return {
+        "client_order_id": order.client_order_id,
+        "exchange_order_id": order.exchange_order_id,
+        "run_id": run_id,
+        "mode": mode.value,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "type": order.type.value,
+        "time_in_force": order.time_in_force.value if order.time_in_force else None,
+        "quantity": order.quantity,
+        "quote_quantity": order.quote_quantity,
+        "price": order.price,
+        "status": order.status.value,
+        "filled_quantity": order.filled_quantity,
+        "average_price": order.average_price,
+        "reason": order.reason,
+        "strategy": order.strategy,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at or order.created_at,
+    }
+
+
 def order_from_row(row: OrderRow | Row[Any]) -> Order:
     """Rebuild the domain ``Order`` from a stored row."""
     return Order(
@@ -173,26 +197,7 @@ class OrderRepository:
 
     def insert_if_absent(self, order: Order, mode: TradingMode, run_id: int | None) -> int | None:
         """Insert ``order``; return its id, or None when the client order id is already stored."""
-        values = {
-            "client_order_id": order.client_order_id,
-            "exchange_order_id": order.exchange_order_id,
-            "run_id": run_id,
-            "mode": mode.value,
-            "symbol": order.symbol,
-            "side": order.side.value,
-            "type": order.type.value,
-            "time_in_force": order.time_in_force.value if order.time_in_force else None,
-            "quantity": order.quantity,
-            "quote_quantity": order.quote_quantity,
-            "price": order.price,
-            "status": order.status.value,
-            "filled_quantity": order.filled_quantity,
-            "average_price": order.average_price,
-            "reason": order.reason,
-            "strategy": order.strategy,
-            "created_at": order.created_at,
-            "updated_at": order.updated_at or order.created_at,
-        }
+        values = order_values(order, mode, run_id)
         statement = _upserts(self._session).order
         new_id: int | None = self._session.execute(statement, values).scalar_one_or_none()
         return new_id
