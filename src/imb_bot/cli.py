@@ -106,7 +106,7 @@ def demo(
 
     from imb_bot.api.server import serve_api
     from imb_bot.demo import DemoOptions, demo_settings, fresh_database
-    from imb_bot.exchange.sim.testing import start_simulator_process
+    from imb_bot.exchange.sim.control import start_simulator_process
 
     base = settings_or_exit(config)
     options = DemoOptions(speed=speed, seed=seed)
