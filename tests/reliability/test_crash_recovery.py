@@ -12,18 +12,16 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
+from tests.support import free_port, get_json, wait_until
 
 from imb_bot.exchange.sim.testing import SimProcess, start_simulator_process
 
@@ -31,12 +29,6 @@ pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent / "imb-bot"
 ROUNDS = [("after_intent=1", None)] * 6 + [("after_submit=1", None)] * 6 + [("", "random")] * 12
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -82,27 +74,18 @@ def _bot_env(sim: SimProcess, db_url: str, port: int, chaos: str) -> dict[str, s
     return env
 
 
-def _status(port: int) -> dict[str, Any] | None:
-    try:
-        response = httpx.get(f"http://127.0.0.1:{port}/status", timeout=1)
-    except httpx.TransportError:
-        return None
-    return response.json() if response.status_code == 200 else None
-
-
 def _run_round(env: dict[str, str], log: Path, kill_after_s: float | None) -> str:
     """Start the bot; return how the round ended: 'chaos', 'sigkill' or 'timeout'."""
     with log.open("a") as out:
         proc = subprocess.Popen([BIN, "run"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + (kill_after_s if kill_after_s is not None else 30.0)
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            assert proc.returncode == -signal.SIGKILL, f"bot exited with {proc.returncode}"
-            return "chaos"
-        time.sleep(0.05)
-    proc.kill()
-    proc.wait(timeout=10)
-    return "sigkill" if kill_after_s is not None else "timeout"
+    try:
+        returncode = proc.wait(timeout=kill_after_s if kill_after_s is not None else 30.0)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+        return "sigkill" if kill_after_s is not None else "timeout"
+    assert returncode == -signal.SIGKILL, f"bot exited with {returncode}"
+    return "chaos"
 
 
 def _store_rows(db_url: str) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
@@ -123,7 +106,7 @@ def test_bot_when_killed_at_random_and_critical_moments_recovers_to_exchange_tru
     sim: SimProcess, tmp_path: Path
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'bot.db'}"
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "bot.log"
     rng = random.Random(20261124)
     endings = []
@@ -140,13 +123,13 @@ def test_bot_when_killed_at_random_and_critical_moments_recovers_to_exchange_tru
             [BIN, "run"], env=_bot_env(sim, db_url, port, ""), stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline:
-            status = _status(port)
-            if status is not None and status["iterations"] >= 20:
-                break
-            time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}/status"
+
+        def trading_for_a_while() -> dict[str, Any] | None:
+            status = get_json(url)
+            return status if status and status["iterations"] >= 20 else None
+
+        status = wait_until(trading_for_a_while, timeout_s=60, interval_s=0.2) or get_json(url)
         assert status is not None and status["state"] == "running", (
             f"{status}\n{final_log.read_text()[-3000:]}"
         )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
+from tests.support import free_port, get_json, wait_until
 
 BIN = Path(sys.executable).parent / "imb-bot"
 
@@ -19,12 +17,6 @@ def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMB_")}
     env.update(extra)
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_help_when_called_lists_commands() -> None:
@@ -67,7 +59,7 @@ def test_config_show_when_secrets_set_prints_them_redacted() -> None:
 
 
 def test_run_when_started_serves_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [BIN, "run"],
         env=_env(IMB_API_PORT=str(port), IMB_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}"),
@@ -77,14 +69,7 @@ def test_run_when_started_serves_health_and_stops_cleanly_on_sigterm(tmp_path: P
         text=True,
     )
     try:
-        body = None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and body is None:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                body = response.json() if response.status_code == 200 else None
-            except httpx.TransportError:
-                time.sleep(0.2)
+        body = wait_until(lambda: get_json(f"http://127.0.0.1:{port}/health"), timeout_s=60)
         assert body is not None and body["status"] == "ok"
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -5,26 +5,19 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.support import free_port, get_json, wait_until
 
 BIN = Path(sys.executable).parent / "imb-bot"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_demo_when_started_trades_via_the_simulator_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMB_")}
     env["IMB_API_PORT"] = str(port)
     proc = subprocess.Popen(
@@ -35,19 +28,15 @@ def test_demo_when_started_trades_via_the_simulator_and_stops_on_ctrl_c(tmp_path
         stderr=subprocess.STDOUT,
         text=True,
     )
-    trades: list[dict[str, object]] = []
-    status: dict[str, object] = {}
+    api = f"http://127.0.0.1:{port}"
+
+    def trades_so_far() -> list[dict[str, object]] | None:
+        page = get_json(f"{api}/history/trades")
+        return page["items"] if page else None
+
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and not trades:
-            time.sleep(1)
-            try:
-                status = httpx.get(f"http://127.0.0.1:{port}/status", timeout=2).json()
-                trades = httpx.get(f"http://127.0.0.1:{port}/history/trades", timeout=2).json()[
-                    "items"
-                ]
-            except (httpx.TransportError, ValueError, KeyError):
-                continue
+        trades = wait_until(trades_so_far, timeout_s=90, interval_s=0.5)
+        status = get_json(f"{api}/status") or {}
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=60)
