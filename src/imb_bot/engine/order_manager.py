@@ -166,11 +166,7 @@ class OrderManager:
             found = await self._lookup_once(order)
             if isinstance(found, OrderUpdate):
                 return found
-            if isinstance(found, _NotFound):
-                self._not_found[order.client_order_id] = (
-                    self._not_found.get(order.client_order_id, 0) + 1
-                )
-            else:
+            if isinstance(found, str):
                 last_error = found
             if attempt < self._unknown_checks:
                 await self._sleep(delay)
@@ -178,12 +174,14 @@ class OrderManager:
         return self._unresolved(order, last_error)
 
     async def _lookup_once(self, order: Order) -> OrderUpdate | _NotFound | str:
-        # OrderUpdate when found, _NOT_FOUND when the exchange says so, else the error text.
+        # OrderUpdate when found, _NOT_FOUND (counted) when the exchange says so, else the error.
         try:
             found = await self._broker.lookup(order)
         except Exception as exc:  # network trouble: evidence of nothing
             return f"{type(exc).__name__}: {exc}"
         if found is None:
+            cid = order.client_order_id
+            self._not_found[cid] = self._not_found.get(cid, 0) + 1
             return _NOT_FOUND
         self._not_found.pop(order.client_order_id, None)
         log_event(
@@ -275,22 +273,23 @@ class OrderManager:
             )
         return order
 
-    async def poll_open_orders(self) -> None:
+    async def poll_open_orders(self, symbol: str | None = None) -> None:
         """Fetch updates for resting orders (limit orders, partial fills) and book them.
 
+        ``symbol`` limits the poll to that symbol's orders (each symbol loop polls its own).
         Orders with an unknown outcome get one look-up per call (no waiting), until the exchange
         reports them or has said "not found" often enough to reject them.
         """
-        if not self.open_orders:
+        idle = [
+            o
+            for o in self.open_orders.values()
+            if o.client_order_id not in self._in_flight and symbol in (None, o.symbol)
+        ]
+        if not idle:
             return
-        idle = [o for o in self.open_orders.values() if o.client_order_id not in self._in_flight]
         unresolved = [o for o in idle if o.status in _UNRESOLVED]
         for order in unresolved:
             found = await self._lookup_once(order)
-            if isinstance(found, _NotFound):
-                self._not_found[order.client_order_id] = (
-                    self._not_found.get(order.client_order_id, 0) + 1
-                )
             if isinstance(found, OrderUpdate):
                 await self.apply_update(found)
             else:

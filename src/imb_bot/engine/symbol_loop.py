@@ -18,7 +18,16 @@ from imb_bot.config.settings import TradingMode
 from imb_bot.core.decisions import Rejected
 from imb_bot.core.execution import ExecutionEngine, sellable_quantity
 from imb_bot.core.exits import ExitLevels, check_exit, check_exit_on_candle
-from imb_bot.core.models import Candle, MarketRules, Order, OrderStatus, Side, Signal, SignalAction
+from imb_bot.core.models import (
+    Candle,
+    MarketRules,
+    Order,
+    OrderStatus,
+    Side,
+    Signal,
+    SignalAction,
+    Ticker,
+)
 from imb_bot.core.risk import RiskManager, TradingState
 from imb_bot.core.strategy import Strategy
 from imb_bot.db.async_store import AsyncStore
@@ -169,21 +178,21 @@ class SymbolLoop:
         for candle in candles:
             if self.last_candle_time is not None and candle.time <= self.last_candle_time:
                 continue
-            await self._on_candle(candle)
-        await self._orders.poll_open_orders()
+            await self._on_candle(candle, ticker)
+        await self._orders.poll_open_orders(self.symbol)
         self._account.marks[self.symbol] = ticker.last
         levels = self._account.exit_levels.get(self.symbol)
         if levels is not None:
             exit_signal = check_exit(levels, ticker.bid, ticker.time)
             if exit_signal is not None:
-                await self.act(exit_signal, ticker.time)
+                await self.act(exit_signal, ticker.time, ticker)
         await self._evaluate_risk(ticker.time)
         self._status.iterations += 1
         self._status.last_loop_at = self._clock()
         self._status.trading_state = self._risk.trading_state.value
 
     # ------------------------------------------------------------------ decisions
-    async def _on_candle(self, candle: Candle) -> None:
+    async def _on_candle(self, candle: Candle, ticker: Ticker) -> None:
         self._account.marks[self.symbol] = candle.close
         # Dust the exchange would refuse to sell counts as flat, or the strategy would stay
         # "long" forever (a buy's fee is paid in base, so a full sell leaves a remainder).
@@ -209,10 +218,16 @@ class SymbolLoop:
             if exit_signal is not None:
                 signal = exit_signal
         if signal.action is not SignalAction.HOLD:
-            await self.act(signal, candle.time + self._tf)
+            await self.act(signal, candle.time + self._tf, ticker)
 
-    async def act(self, signal: Signal, now: datetime) -> Order | None:
-        """Risk-check, size and submit ``signal``; return the order sent, if any."""
+    async def act(
+        self, signal: Signal, now: datetime, ticker: Ticker | None = None
+    ) -> Order | None:
+        """Risk-check, size and submit ``signal``; return the order sent, if any.
+
+        ``ticker`` is the iteration's current ticker (its bid/ask size the order); fetched when
+        not given.
+        """
         async with self._lock:
             if self._orders.has_unresolved(self.symbol):
                 # An earlier order's outcome is unknown: its fill may already have changed the
@@ -224,7 +239,8 @@ class SymbolLoop:
             if isinstance(decision, Rejected):
                 await self._rejected(signal, decision, now)
                 return None
-            ticker = await self._md.get_ticker(self.symbol)
+            if ticker is None:
+                ticker = await self._md.get_ticker(self.symbol)
             price = ticker.ask if signal.action is SignalAction.BUY else ticker.bid
             portfolio = self._account.portfolio
             built = self._execution.build_order(

@@ -195,3 +195,13 @@ async def test_apply_update_when_final_removes_order_from_open_orders(status: Or
     manager.open_orders[ORDER.client_order_id] = ORDER
     await manager.apply_update(OrderUpdate(order=replace(ORDER, status=status)))
     assert ORDER.client_order_id not in manager.open_orders
+
+
+async def test_poll_when_symbol_given_looks_up_only_that_symbols_orders() -> None:
+    broker = FakeBroker([], [FILLED])
+    manager = _manager(broker)
+    eth = replace(ORDER, client_order_id="r1_abc-2", symbol="ETH/USDT", status=OrderStatus.UNKNOWN)
+    manager.open_orders[eth.client_order_id] = eth
+    await manager.poll_open_orders("BTC/USDT")
+    assert broker.looked_up == 0  # the ETH loop polls its own orders
+    assert manager.has_unresolved("ETH/USDT")
