@@ -15,7 +15,7 @@ from imb_bot.engine.runtime import BotRuntime
 from imb_bot.engine.status import BotState
 from imb_bot.exchange.sim.testing import SimHandle, running_simulator
 
-from .test_trading_loop import _settings
+from .helpers import bot_environ
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def test_exit_when_exchange_holds_less_than_the_position_halts_and_resume_
     sim: SimHandle, tmp_path: Path
 ) -> None:
     runtime = BotRuntime.from_settings(
-        load_settings(environ=_settings(sim, TradingMode.LIVE_TESTNET, tmp_path / "bot.db"))
+        load_settings(environ=bot_environ(sim, TradingMode.LIVE_TESTNET, tmp_path / "bot.db"))
     )
     try:
         await runtime.prepare()

@@ -13,7 +13,7 @@ from imb_bot.engine.runtime import BotRuntime
 from imb_bot.engine.status import BotState
 from imb_bot.exchange.sim.testing import SimHandle, running_simulator
 
-from .test_trading_loop import _settings
+from .helpers import bot_environ
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ async def _until(condition: Callable[[], bool], timeout_s: float = 20.0) -> None
 async def test_loop_when_exchange_fails_repeatedly_counts_backs_off_and_recovers(
     sim: SimHandle, tmp_path: Path
 ) -> None:
-    environ = _settings(sim, TradingMode.PAPER, tmp_path / "bot.db") | {
+    environ = bot_environ(sim, TradingMode.PAPER, tmp_path / "bot.db") | {
         "IMB_ENGINE__POLL_INTERVAL_S": "0.05",
         "IMB_ENGINE__ERROR_BACKOFF_MAX_S": "0.2",
     }
@@ -63,7 +63,7 @@ async def test_loop_when_exchange_fails_repeatedly_counts_backs_off_and_recovers
 async def test_loop_when_acting_on_a_candle_fails_moves_on_to_the_next_candle(
     sim: SimHandle, tmp_path: Path
 ) -> None:
-    environ = _settings(sim, TradingMode.PAPER, tmp_path / "bot.db")
+    environ = bot_environ(sim, TradingMode.PAPER, tmp_path / "bot.db")
     runtime = BotRuntime.from_settings(load_settings(environ=environ))
     try:
         await runtime.prepare()

@@ -13,7 +13,7 @@ from imb_bot.db.errors import StoreUnavailable
 from imb_bot.engine.runtime import BotRuntime
 from imb_bot.exchange.sim.testing import SimHandle, running_simulator
 
-from .test_trading_loop import _run_candles, _settings
+from .helpers import bot_environ, run_candles
 
 
 @pytest.fixture
@@ -25,11 +25,11 @@ def sim() -> Iterator[SimHandle]:
 async def test_paper_runtime_when_restarted_continues_with_the_same_cash_and_positions(
     sim: SimHandle, tmp_path: Path
 ) -> None:
-    environ = _settings(sim, TradingMode.PAPER, tmp_path / "paper.db")
+    environ = bot_environ(sim, TradingMode.PAPER, tmp_path / "paper.db")
     first = BotRuntime.from_settings(load_settings(environ=environ))
     try:
         await first.prepare()
-        await _run_candles(sim, first, 150)
+        await run_candles(sim, first, 150)
         assert first.account is not None
         cash = first.account.portfolio.balance("USDT")
         position = first.account.portfolio.position("BTC/USDT")
@@ -54,7 +54,7 @@ async def test_loop_when_store_stays_unavailable_switches_to_reducing_and_report
     sim: SimHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime = BotRuntime.from_settings(
-        load_settings(environ=_settings(sim, TradingMode.PAPER, tmp_path / "bot.db"))
+        load_settings(environ=bot_environ(sim, TradingMode.PAPER, tmp_path / "bot.db"))
     )
     try:
         await runtime.prepare()

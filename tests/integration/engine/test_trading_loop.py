@@ -18,8 +18,9 @@ from imb_bot.core.execution import ClientOrderIdFactory
 from imb_bot.engine.runtime import BotRuntime
 from imb_bot.exchange.sim.testing import SimHandle, running_simulator
 
+from .helpers import MAX_ORDER_NOTIONAL, bot_environ, run_candles
+
 CANDLES = 220
-MAX_ORDER_NOTIONAL = Decimal(500)
 
 
 @pytest.fixture
@@ -29,45 +30,17 @@ def sim() -> Iterator[SimHandle]:
         yield handle
 
 
-def _settings(sim: SimHandle, mode: TradingMode, db: Path) -> dict[str, str]:
-    return {
-        "IMB_TRADING_MODE": mode.value,
-        "IMB_EXCHANGE_URL": sim.base_url,
-        "IMB_EXCHANGE_API_KEY": sim.api_key,
-        "IMB_EXCHANGE_API_SECRET": sim.api_secret,
-        "IMB_DATABASE_URL": f"sqlite:///{db}",
-        "IMB_SYMBOLS": "BTC/USDT",
-        "IMB_STRATEGY__RSI_OVERSOLD": "45",
-        "IMB_STRATEGY__RSI_OVERBOUGHT": "55",
-        "IMB_STRATEGY__SIZE_VALUE": "200",
-        "IMB_RISK__MIN_TRADE_INTERVAL_S": "0",
-        "IMB_RISK__MAX_ORDER_NOTIONAL_QUOTE": str(MAX_ORDER_NOTIONAL),
-        "IMB_RISK__MAX_DAILY_LOSS_QUOTE": "1000",
-        "IMB_RISK__MAX_TRADES_PER_DAY": "1000",
-        "IMB_RISK__MAX_ORDERS_PER_WINDOW": "1000",
-        "IMB_EXCHANGE_CLIENT_RATE_LIMIT": "false",  # the simulator enforces the limits
-    }
-
-
-async def _run_candles(sim: SimHandle, runtime: BotRuntime, candles: int) -> None:
-    (loop,) = runtime.loops
-    await loop.warm_up()
-    for _ in range(candles):
-        sim.advance_clock(60)
-        await loop.iterate()
-
-
 @pytest.mark.parametrize("mode", [TradingMode.PAPER, TradingMode.LIVE_TESTNET])
 async def test_loop_when_run_over_many_candles_trades_within_limits_and_logs_the_chain(
     sim: SimHandle, tmp_path: Path, mode: TradingMode, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="imb_bot")
     runtime = BotRuntime.from_settings(
-        load_settings(environ=_settings(sim, mode, tmp_path / "bot.db"))
+        load_settings(environ=bot_environ(sim, mode, tmp_path / "bot.db"))
     )
     try:
         await runtime.prepare()
-        await _run_candles(sim, runtime, CANDLES)
+        await run_candles(sim, runtime, CANDLES)
         assert runtime.account is not None
         portfolio = runtime.account.portfolio
         (loop,) = runtime.loops
