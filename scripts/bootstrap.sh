@@ -26,7 +26,3 @@ export UV_PROJECT_ENVIRONMENT="$PWD/.venv"
 # Compile bytecode at install: with PYTHONDONTWRITEBYTECODE set (as on CI) every process
 # would otherwise recompile ccxt and friends from source (seconds per start).
 .venv/bin/uv sync --frozen --quiet --compile-bytecode "$@"
-
-if [ -f frontend/package.json ] && [ "${IMB_SKIP_FRONTEND:-0}" != "1" ]; then
-    "$(dirname "$0")/build-frontend.sh"
-fi
