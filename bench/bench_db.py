@@ -352,6 +352,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--rows", type=int, default=None, help="orders seeded for history")
+    parser.add_argument(
+        "--only", choices=("write_path", "history_page"), help="run one benchmark, not both"
+    )
     args = parser.parse_args()
     writes, warmup, pages, rows = (200, 50, 50, 20_000) if args.quick else (2_000, 200, 300, 10**6)
     rows = args.rows or rows
@@ -365,10 +368,18 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
-    with tempfile.TemporaryDirectory(prefix="bench_db_") as tmp, _postgres_database() as pg_write:
-        result["write_path"] = bench_write_path(writes, warmup, Path(tmp), pg_write)
-    with tempfile.TemporaryDirectory(prefix="bench_db_") as tmp, _postgres_database() as pg_read:
-        result["history_page"] = bench_history_page(rows, pages, Path(tmp), pg_read)
+    if args.only in (None, "write_path"):
+        with (
+            tempfile.TemporaryDirectory(prefix="bench_db_") as tmp,
+            _postgres_database() as pg_write,
+        ):
+            result["write_path"] = bench_write_path(writes, warmup, Path(tmp), pg_write)
+    if args.only in (None, "history_page"):
+        with (
+            tempfile.TemporaryDirectory(prefix="bench_db_") as tmp,
+            _postgres_database() as pg_read,
+        ):
+            result["history_page"] = bench_history_page(rows, pages, Path(tmp), pg_read)
     if os.environ.get("IMB_TEST_DATABASE_URL"):
         result["postgresql_server"] = _server_version()
     result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -103,9 +103,9 @@ def _store_rows(db_url: str) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any
 
 
 def test_bot_when_killed_at_random_and_critical_moments_recovers_to_exchange_truth(
-    sim: SimProcess, tmp_path: Path
+    sim: SimProcess, tmp_path: Path, database_url: str
 ) -> None:
-    db_url = f"sqlite:///{tmp_path / 'bot.db'}"
+    db_url = database_url  # SQLite, and PostgreSQL (its single-statement write path)
     port = free_port()
     log = tmp_path / "bot.log"
     rng = random.Random(20261124)

@@ -149,6 +149,29 @@ def order_values(order: Order, mode: TradingMode, run_id: int | None = None) -> 
     }
 
 
+def position_values(
+    state: PositionState, *, opening_at: datetime, updated_at: datetime
+) -> dict[str, Any]:
+    """Return the ``positions`` row of ``state`` as it is inserted (all but ``mode``).
+
+    ``opened_at`` is ``opening_at`` when the state is open; the upsert keeps the stored one while
+    the position stays open.
+    """
+    quantity = state.quantity
+    return {
+        "symbol": state.symbol,
+        "quantity": quantity,
+        "cost_basis_quote": state.cost_basis_quote,
+        "average_entry_price": state.cost_basis_quote / quantity if quantity else None,
+        "realized_pnl_quote": state.realized_pnl_quote,
+        "fees_quote": state.fees_quote,
+        "status": (PositionStatus.OPEN if quantity else PositionStatus.CLOSED).value,
+        "opened_at": opening_at if quantity else None,
+        "closed_at": None,
+        "updated_at": updated_at,
+    }
+
+
 def order_from_row(row: OrderRow | Row[Any]) -> Order:
     """Rebuild the domain ``Order`` from a stored row."""
     return Order(
@@ -364,19 +387,9 @@ class PositionRepository:
         ``opened_at`` becomes ``opening_at`` when the position goes from flat (or absent) to
         open; ``closed_at`` becomes ``closing_at`` when it goes from open to flat.
         """
-        quantity = state.quantity
-        values = {
+        values = position_values(state, opening_at=opening_at, updated_at=updated_at)
+        values |= {
             "mode": mode.value,
-            "symbol": state.symbol,
-            "quantity": quantity,
-            "cost_basis_quote": state.cost_basis_quote,
-            "average_entry_price": state.cost_basis_quote / quantity if quantity else None,
-            "realized_pnl_quote": state.realized_pnl_quote,
-            "fees_quote": state.fees_quote,
-            "status": (PositionStatus.OPEN if quantity else PositionStatus.CLOSED).value,
-            "opened_at": opening_at if quantity else None,
-            "closed_at": None,
-            "updated_at": updated_at,
             "position_zero": Decimal(0),
             "position_closing_at": closing_at,
         }

@@ -1,7 +1,9 @@
 """The store: the crash-safe write path the order manager calls, plus start-up loads.
 
 Every public method is one unit of work (one transaction), retried with backoff on operational /
-connection errors only, and raises :class:`StoreUnavailable` when the database stays unusable.
+connection errors only, and raises :class:`StoreUnavailable` when the database stays unusable. On
+PostgreSQL the order writes (intent, status, fills) are each one statement instead
+(:mod:`imb_bot.db.postgres_writes`): the same atomicity in one network round trip.
 Every write is idempotent or writes absolute state, so a retry after an ambiguous commit (the
 connection died while committing) is safe. The store records what the caller says; the order
 manager owns the order state machine, and ``order_events`` keeps every transition for audit.
@@ -40,6 +42,7 @@ from imb_bot.db.errors import (
     UnknownOrderError,
 )
 from imb_bot.db.history import HistoryQueries
+from imb_bot.db.postgres_writes import PostgresWrites
 from imb_bot.db.records import FillsRecorded, PositionRecord, PositionState, RiskEventRecord
 from imb_bot.db.repositories import order_from_row
 from imb_bot.db.uow import SqlUnitOfWork
@@ -112,6 +115,8 @@ class Store:
         self._clock = clock
         self._sleep = sleep
         self.history = HistoryQueries(self._sessions)
+        # On PostgreSQL the order writes take one statement each (see db/postgres_writes.py).
+        self._postgres = PostgresWrites(engine) if engine.dialect.name == "postgresql" else None
 
     @classmethod
     def from_url(
@@ -147,6 +152,12 @@ class Store:
         Recording the same intent again is a no-op returning False (safe after a crash or a retry).
         Raises DuplicateClientOrderIdError when the client order id is stored with other content.
         """
+        postgres = self._postgres
+        if postgres is not None and self._attempt(
+            "record_intent", lambda: postgres.insert_intent(order, mode, run_id)
+        ):
+            return True
+        # Stored already (or not PostgreSQL): the generic path compares the stored content.
 
         def work(uow: SqlUnitOfWork) -> bool:
             order_id = uow.orders.insert_if_absent(order, mode, run_id)
@@ -183,10 +194,20 @@ class Store:
         ``payload`` is kept verbatim in ``order_events`` (e.g. the exchange's answer or error);
         ``exchange_order_id`` None keeps the stored one.
         """
+        when = at or self._clock()
+        event_payload = dict(payload or {}) | {"exchange_order_id": exchange_order_id}
+        postgres = self._postgres
+        if postgres is not None and self._attempt(
+            "record_submission_result",
+            lambda: postgres.update_status(
+                client_order_id, status, exchange_order_id, event_payload, when
+            ),
+        ):
+            return
+        # Unknown order (or not PostgreSQL): the generic path writes or raises UnknownOrderError.
 
         def work(uow: SqlUnitOfWork) -> None:
             row = _require_order(uow, client_order_id)
-            when = at or self._clock()
             uow.orders.update_state(
                 row.id, status=status, updated_at=when, exchange_order_id=exchange_order_id
             )
@@ -196,7 +217,7 @@ class Store:
                 kind="STATUS",
                 from_status=row.status,
                 to_status=status.value,
-                payload=dict(payload or {}) | {"exchange_order_id": exchange_order_id},
+                payload=event_payload,
             )
             uow.commit()
 
@@ -225,10 +246,36 @@ class Store:
                     f"fill {fill.trade_id} belongs to {fill.client_order_id}, not {client_order_id}"
                 )
 
+        when = at or self._clock()
+        fill_times = [f.executed_at for f in fills]
+        opening_at, closing_at = min(fill_times, default=when), max(fill_times, default=when)
+        postgres = self._postgres
+        symbols = {f.symbol for f in fills} | (
+            {position_update.symbol} if position_update is not None else set()
+        )
+        if postgres is not None and len(symbols) <= 1:
+            recorded = self._attempt(
+                "record_fills",
+                lambda: postgres.record_fills(
+                    client_order_id,
+                    next(iter(symbols), None),
+                    fills,
+                    order_status=order_status,
+                    filled_quantity=filled_quantity,
+                    average_price=average_price,
+                    position_update=position_update,
+                    opening_at=opening_at,
+                    closing_at=closing_at,
+                    at=when,
+                ),
+            )
+            if recorded is not None:
+                return recorded
+        # Unknown order, other symbol (or not PostgreSQL): the generic path writes or raises.
+
         def work(uow: SqlUnitOfWork) -> FillsRecorded:
             row = _require_order(uow, client_order_id, for_update=True)
             _check_fills_match(row.symbol, fills, position_update)
-            when = at or self._clock()
             new_ids = uow.trades.insert_new(row, fills)
             exchange_order_id = next(
                 (f.exchange_order_id for f in fills if f.exchange_order_id), None
@@ -260,7 +307,13 @@ class Store:
                 },
             )
             if position_update is not None:
-                _write_position(uow, TradingMode(row.mode), position_update, fills, when)
+                uow.positions.upsert(
+                    TradingMode(row.mode),
+                    position_update,
+                    opening_at=opening_at,
+                    closing_at=closing_at,
+                    updated_at=position_update.updated_at or when,
+                )
             uow.commit()
             return recorded
 
@@ -357,13 +410,21 @@ class Store:
     # --- retry ----------------------------------------------------------------------------
 
     def _run(self, name: str, work: Callable[[SqlUnitOfWork], T], *, write: bool = True) -> T:
+        # ``work`` in one unit of work (a transaction), retried as a whole.
+        def in_unit_of_work() -> T:
+            with self.unit_of_work(write=write) as uow:
+                return work(uow)
+
+        return self._attempt(name, in_unit_of_work)
+
+    def _attempt(self, name: str, call: Callable[[], T]) -> T:
+        # Run ``call`` with bounded retries on transient errors; map database errors to ours.
         last: BaseException | None = None
         for attempt in range(1, self._retry.attempts + 1):
             if attempt > 1:
                 self._sleep(self._retry.backoff_s(attempt - 1))
             try:
-                with self.unit_of_work(write=write) as uow:
-                    return work(uow)
+                return call()
             except StoreError:
                 raise
             except IntegrityError as exc:
@@ -435,23 +496,6 @@ def _check_same_intent(order: Order, mode: TradingMode, stored: Order, stored_mo
             f"client_order_id {order.client_order_id!r} is already stored with different "
             f"content ({'; '.join(differences)})"
         )
-
-
-def _write_position(
-    uow: SqlUnitOfWork,
-    mode: TradingMode,
-    state: PositionState,
-    fills: Sequence[Fill],
-    when: datetime,
-) -> None:
-    fill_times = [f.executed_at for f in fills]
-    uow.positions.upsert(
-        mode,
-        state,
-        opening_at=min(fill_times, default=when),
-        closing_at=max(fill_times, default=when),
-        updated_at=state.updated_at or when,
-    )
 
 
 def _check_fills_match(symbol: str, fills: Sequence[Fill], position: PositionState | None) -> None:

@@ -69,7 +69,7 @@ def test_record_intent_when_connection_fails_once_retries_and_succeeds(migrated_
     failures = iter([OperationalError("INSERT", {}, ConnectionResetError("server closed"))])
 
     def fail_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO ORDERS"):
+        if "INSERT INTO ORDERS" in statement.upper():
             failure = next(failures, None)
             if failure is not None:
                 raise failure

@@ -36,10 +36,6 @@ LIVE = TradingMode.LIVE_TESTNET
 SYMBOL = "BTC/USDT"
 
 
-class InjectedError(Exception):
-    """Raised by a test hook in the middle of a transaction."""
-
-
 def _count(store: Store, model: Any) -> int:
     with store.unit_of_work(write=False) as uow:
         return int(uow.session.execute(select(func.count()).select_from(model)).scalar_one())
@@ -198,30 +194,42 @@ def test_record_fills_when_filled_writes_trades_order_and_position(store: Store)
     )
 
 
+def _fail_position_writes_in_database(store: Store) -> None:
+    # A trigger raises inside the database after the order and trades were written by the same
+    # transaction (SQLite) or statement (PostgreSQL), so the rollback is the database's.
+    with store.engine.begin() as connection:
+        if store.engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                "CREATE TRIGGER fail_positions BEFORE INSERT ON positions "
+                "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+            )
+            return
+        connection.exec_driver_sql(
+            "CREATE FUNCTION fail_positions() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk on fire' USING ERRCODE = 'check_violation'; END $$"
+        )
+        connection.exec_driver_sql(
+            "CREATE TRIGGER fail_positions BEFORE INSERT ON positions "
+            "FOR EACH ROW EXECUTE FUNCTION fail_positions()"
+        )
+
+
 def test_record_fills_when_failure_mid_transaction_writes_nothing(store: Store) -> None:
     # Arrange
     store.record_intent(make_order("run1-1"), PAPER)
     store.record_submission_result("run1-1", OrderStatus.OPEN, "8391")
-
-    def fail_on_position_write(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO POSITIONS"):
-            raise InjectedError("disk on fire")
-
-    event.listen(store.engine, "before_cursor_execute", fail_on_position_write)
+    _fail_position_writes_in_database(store)
 
     # Act
-    try:
-        with pytest.raises(InjectedError):
-            store.record_fills(
-                "run1-1",
-                [make_fill("t1")],
-                order_status=OrderStatus.FILLED,
-                filled_quantity=Decimal("0.01"),
-                average_price=Decimal(60000),
-                position_update=_position("0.01", "600"),
-            )
-    finally:
-        event.remove(store.engine, "before_cursor_execute", fail_on_position_write)
+    with pytest.raises(InvalidRecordError, match="disk on fire"):
+        store.record_fills(
+            "run1-1",
+            [make_fill("t1")],
+            order_status=OrderStatus.FILLED,
+            filled_quantity=Decimal("0.01"),
+            average_price=Decimal(60000),
+            position_update=_position("0.01", "600"),
+        )
 
     # Assert: neither the trade, nor the order state, nor an event, nor a position
     order = store.load_order("run1-1")
@@ -501,3 +509,130 @@ def test_record_fills_when_position_stays_open_keeps_opened_at(store: Store) -> 
         None,
         Decimal("0.01999"),
     )
+
+
+def _events(store: Store) -> list[tuple[str, str | None, str, dict[str, Any]]]:
+    with store.unit_of_work(write=False) as uow:
+        rows = uow.session.execute(select(OrderEventRow).order_by(OrderEventRow.id)).scalars()
+        return [(e.kind, e.from_status, e.to_status, e.payload) for e in rows]
+
+
+def test_record_fills_when_replay_mixes_new_and_stored_lists_both_in_event(store: Store) -> None:
+    # Arrange
+    _record_filled_buy(store)
+    fills = [make_fill("t2", quantity="0.002"), make_fill("t1"), make_fill("t2", quantity="0.002")]
+
+    # Act
+    recorded = store.record_fills(
+        "run1-1",
+        fills,
+        order_status=OrderStatus.FILLED,
+        filled_quantity=Decimal("0.012"),
+        average_price=Decimal("60000.50"),
+        position_update=None,
+    )
+
+    # Assert: the first of a repeated trade id wins; the event lists ids in the given order
+    assert (recorded.new_trade_ids, recorded.duplicate_trade_ids) == (("t2",), ("t1",))
+    assert [f.quantity for f in store.load_fills("run1-1")] == [Decimal("0.01"), Decimal("0.002")]
+    assert _events(store)[-1] == (
+        "FILLS",
+        "FILLED",
+        "FILLED",
+        {
+            "new_trade_ids": ["t2"],
+            "duplicate_trade_ids": ["t1"],
+            "filled_quantity": "0.012",
+            "average_price": "60000.5",
+        },
+    )
+
+
+def test_record_intent_when_run_given_logs_intent_event_with_run(store: Store) -> None:
+    run_id = store.start_run(PAPER, "cfg", "0.1.0", at=T0)
+
+    store.record_intent(make_order("run1-1"), PAPER, run_id)
+
+    assert _events(store) == [("INTENT", None, "PENDING_SUBMIT", {"run_id": run_id})]
+
+
+def test_record_fills_when_fill_has_no_exchange_id_takes_the_orders(store: Store) -> None:
+    # Arrange
+    store.record_intent(make_order("run1-1"), PAPER)
+    store.record_submission_result("run1-1", OrderStatus.OPEN, "8391")
+
+    # Act
+    store.record_fills(
+        "run1-1",
+        [make_fill("t1")],
+        order_status=OrderStatus.FILLED,
+        filled_quantity=Decimal("0.01"),
+        average_price=None,
+        position_update=None,
+    )
+
+    # Assert: the stored exchange id and average price are kept when none is given
+    [fill] = store.load_fills("run1-1")
+    assert fill.exchange_order_id == "8391"
+    order = store.load_order("run1-1")
+    assert order is not None
+    assert (order.exchange_order_id, order.average_price) == ("8391", None)
+
+
+def test_record_fills_when_order_is_for_other_symbol_raises_and_writes_nothing(
+    store: Store,
+) -> None:
+    store.record_intent(make_order("run1-1", symbol="ETH/USDT"), PAPER)
+
+    with pytest.raises(ValueError, match="is for BTC/USDT, the order for ETH/USDT"):
+        store.record_fills(
+            "run1-1",
+            [make_fill("t1")],
+            order_status=OrderStatus.FILLED,
+            filled_quantity=Decimal("0.01"),
+            average_price=Decimal(60000),
+            position_update=_position("0.01", "600"),
+        )
+
+    assert (_count(store, TradeRow), _count(store, PositionRow)) == (0, 0)
+    assert store.load_order("run1-1").status is OrderStatus.PENDING_SUBMIT  # type: ignore[union-attr]
+
+
+def test_record_fills_when_order_unknown_raises_unknown_order(store: Store) -> None:
+    with pytest.raises(UnknownOrderError, match="no-such-id"):
+        store.record_fills(
+            "no-such-id",
+            [make_fill("t1", "no-such-id")],
+            order_status=OrderStatus.FILLED,
+            filled_quantity=Decimal("0.01"),
+            average_price=Decimal(60000),
+            position_update=_position("0.01", "600"),
+        )
+    assert _count(store, TradeRow) == 0
+
+
+def test_order_writes_on_postgresql_take_one_statement_each(store: Store, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("the single-statement writes are PostgreSQL's path; SQLite has no round trips")
+    statements: list[str] = []
+
+    def remember(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", remember)
+    try:
+        store.record_intent(make_order("run1-1"), PAPER)
+        store.record_submission_result("run1-1", OrderStatus.OPEN, "8391")
+        store.record_fills(
+            "run1-1",
+            [make_fill("t1"), make_fill("t2")],
+            order_status=OrderStatus.FILLED,
+            filled_quantity=Decimal("0.02"),
+            average_price=Decimal(60000),
+            position_update=_position("0.02", "1200"),
+        )
+    finally:
+        event.remove(store.engine, "before_cursor_execute", remember)
+
+    assert len(statements) == 3, statements
+    assert _count(store, TradeRow) == 2
