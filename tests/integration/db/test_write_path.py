@@ -611,9 +611,11 @@ def test_record_fills_when_order_unknown_raises_unknown_order(store: Store) -> N
     assert _count(store, TradeRow) == 0
 
 
-def test_order_writes_on_postgresql_take_one_statement_each(store: Store, backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("the single-statement writes are PostgreSQL's path; SQLite has no round trips")
+# PostgreSQL only: SQLite, in process, takes the generic path (no round trips to save).
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_order_writes_on_postgresql_take_one_statement_each(store: Store) -> None:
     statements: list[str] = []
 
     def remember(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
