@@ -85,6 +85,7 @@ class AsyncStore:
         filled_quantity: Decimal,
         average_price: Decimal | None,
         position_update: PositionState | None,
+        paper_balances: Sequence[Balance] = (),
         at: datetime | None = None,
     ) -> FillsRecorded:
         """See :meth:`Store.record_fills`."""
@@ -96,6 +97,7 @@ class AsyncStore:
             filled_quantity=filled_quantity,
             average_price=average_price,
             position_update=position_update,
+            paper_balances=list(paper_balances),
             at=at,
         )
 

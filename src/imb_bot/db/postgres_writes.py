@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Boolean, String, TypeEngine
 
 from imb_bot.config import TradingMode
-from imb_bot.core.models import Fill, Order, OrderStatus
+from imb_bot.core.models import Balance, Fill, Order, OrderStatus
 from imb_bot.db.engine import json_dumps
 from imb_bot.db.models import OrderEventRow, OrderRow, PositionRow, TradeRow
 from imb_bot.db.records import FillsRecorded, PositionState
@@ -139,7 +139,19 @@ _UPSERT_POSITION = f"""
     )"""  # noqa: S608
 
 
-def _fills_statement(*, with_position: bool) -> TextClause:
+# The PAPER account's balances after the fills, absolute values upserted by asset.
+_UPSERT_PAPER_BALANCES = """
+    , paper_balances AS (
+        INSERT INTO paper_balances (asset, free, locked, updated_at)
+        SELECT asset, free, locked, :at
+        FROM unnest(:balance_asset, :balance_free, :balance_locked) AS b(asset, free, locked)
+        WHERE EXISTS (SELECT FROM updated)
+        ON CONFLICT (asset) DO UPDATE SET
+            free = EXCLUDED.free, locked = EXCLUDED.locked, updated_at = EXCLUDED.updated_at
+    )"""
+
+
+def _fills_statement(*, with_position: bool, with_balances: bool) -> TextClause:
     # New trades are inserted in the given order; ones already stored are skipped. The event's
     # payload lists which were new and which duplicates, in the given order.
     fill_columns = ", ".join(_FILL_ARRAYS)
@@ -178,6 +190,7 @@ def _fills_statement(*, with_position: bool) -> TextClause:
             FROM updated
         )
         {_UPSERT_POSITION if with_position else ""}
+        {_UPSERT_PAPER_BALANCES if with_balances else ""}
         SELECT ARRAY(SELECT trade_id FROM new_trades) FROM updated
         """  # noqa: S608
     ).bindparams(
@@ -194,11 +207,21 @@ def _fills_statement(*, with_position: bool) -> TextClause:
             ),
             bindparam("position_closing_at", type_=UTCDateTime()),
         )
+    if with_balances:
+        statement = statement.bindparams(
+            bindparam("balance_asset", type_=ARRAY(String())),
+            bindparam("balance_free", type_=ARRAY(Money())),
+            bindparam("balance_locked", type_=ARRAY(Money())),
+        )
     return statement
 
 
-_RECORD_FILLS = _fills_statement(with_position=False)
-_RECORD_FILLS_AND_POSITION = _fills_statement(with_position=True)
+# (with a position, with paper balances) → statement
+_RECORD_FILLS = {
+    (position, balances): _fills_statement(with_position=position, with_balances=balances)
+    for position in (False, True)
+    for balances in (False, True)
+}
 
 
 class PostgresWrites:
@@ -251,11 +274,12 @@ class PostgresWrites:
         filled_quantity: Decimal,
         average_price: Decimal | None,
         position_update: PositionState | None,
+        paper_balances: Sequence[Balance],
         opening_at: datetime,
         closing_at: datetime,
         at: datetime,
     ) -> FillsRecorded | None:
-        """Store new fills, the order state and the position atomically.
+        """Store new fills, the order state, the position and PAPER balances atomically.
 
         ``symbol`` is the symbol every fill and the position are for (None when there are
         neither); an order stored for another symbol, or not at all, gives None and no write.
@@ -285,14 +309,17 @@ class PostgresWrites:
             "fill_is_maker": [f.is_maker for f in unique],
             "fill_executed_at": [f.executed_at for f in unique],
         }
-        statement = _RECORD_FILLS
         if position_update is not None:
-            statement = _RECORD_FILLS_AND_POSITION
             position = position_values(
                 position_update, opening_at=opening_at, updated_at=position_update.updated_at or at
             )
             values |= {f"position_{name}": value for name, value in position.items()}
             values["position_closing_at"] = closing_at
+        if paper_balances:
+            values["balance_asset"] = [b.asset for b in paper_balances]
+            values["balance_free"] = [b.free for b in paper_balances]
+            values["balance_locked"] = [b.locked for b in paper_balances]
+        statement = _RECORD_FILLS[position_update is not None, bool(paper_balances)]
         with self._engine.connect() as connection:
             row = connection.execute(statement, values).first()
         if row is None:

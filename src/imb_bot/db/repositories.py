@@ -90,6 +90,11 @@ class _Upserts:
             )
             .returning(_trades.c.trade_id)
         )
+        balance = insert(_balances)
+        self.paper_balance = balance.on_conflict_do_update(
+            index_elements=[_balances.c.asset],
+            set_={name: balance.excluded[name] for name in ("free", "locked", "updated_at")},
+        )
         position = insert(_positions)
         # opened_at / closed_at follow the flat <-> open transition between the stored row and
         # the new state, decided inside the upsert (no read first): a position that opens takes
@@ -476,16 +481,16 @@ class PaperBalanceRepository:
 
     def replace_all(self, balances: Iterable[Balance], at: datetime) -> None:
         """Store exactly ``balances`` (assets not listed are removed)."""
-        items = list(balances)
-        assets = [b.asset for b in items]
-        if len(set(assets)) != len(assets):
-            raise ValueError(f"paper balances list an asset twice: {sorted(assets)}")
-        rows = [
-            {"asset": b.asset, "free": b.free, "locked": b.locked, "updated_at": at} for b in items
-        ]
+        rows = _balance_rows(balances, at)
         self._session.execute(_balances.delete())
         if rows:
             self._session.execute(_balances.insert(), rows)
+
+    def upsert(self, balances: Iterable[Balance], at: datetime) -> None:
+        """Store ``balances`` (one per asset); assets not listed keep their stored rows."""
+        rows = _balance_rows(balances, at)
+        if rows:
+            self._session.execute(_upserts(self._session).paper_balance, rows)
 
     def load_all(self) -> dict[str, Balance]:
         """Return the stored balances by asset."""
@@ -494,3 +499,11 @@ class PaperBalanceRepository:
             row.asset: Balance(asset=row.asset, free=row.free, locked=row.locked)
             for row in rows.scalars()
         }
+
+
+def _balance_rows(balances: Iterable[Balance], at: datetime) -> list[dict[str, Any]]:
+    items = list(balances)
+    assets = [b.asset for b in items]
+    if len(set(assets)) != len(assets):
+        raise ValueError(f"paper balances list an asset twice: {sorted(assets)}")
+    return [{"asset": b.asset, "free": b.free, "locked": b.locked, "updated_at": at} for b in items]

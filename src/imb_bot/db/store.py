@@ -232,14 +232,20 @@ class Store:
         filled_quantity: Decimal,
         average_price: Decimal | None,
         position_update: PositionState | None,
+        paper_balances: Sequence[Balance] = (),
         at: datetime | None = None,
     ) -> FillsRecorded:
         """Store new fills, the order's state and the position in ONE transaction.
 
         Fills already stored (same mode, symbol and trade id) are skipped, so replaying the
         exchange's trades during reconciliation is safe; the order state and position are absolute
-        values and are written as given.
+        values and are written as given. ``paper_balances`` (PAPER mode: the account's cash after
+        these fills) are stored in the same transaction, by asset, so a crash can never leave a
+        position without the cash that paid for it.
         """
+        balances = list(paper_balances)
+        if len({b.asset for b in balances}) != len(balances):
+            raise ValueError(f"paper balances list an asset twice: {[b.asset for b in balances]}")
         for fill in fills:
             if fill.client_order_id != client_order_id:
                 raise ValueError(
@@ -264,6 +270,7 @@ class Store:
                     filled_quantity=filled_quantity,
                     average_price=average_price,
                     position_update=position_update,
+                    paper_balances=balances,
                     opening_at=opening_at,
                     closing_at=closing_at,
                     at=when,
@@ -314,6 +321,7 @@ class Store:
                     closing_at=closing_at,
                     updated_at=position_update.updated_at or when,
                 )
+            uow.paper_balances.upsert(balances, when)
             uow.commit()
             return recorded
 

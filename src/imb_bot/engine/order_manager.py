@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from imb_bot.config.settings import TradingMode
-from imb_bot.core.models import Fill, Order, OrderStatus
+from imb_bot.core.models import Balance, Fill, Order, OrderStatus
 from imb_bot.db.async_store import AsyncStore
 from imb_bot.db.errors import StoreUnavailable
 from imb_bot.engine.account import Account
@@ -54,7 +54,11 @@ _NOT_EXECUTED = (
 
 
 class OrderManager:
-    """Submits orders for one account and keeps store, portfolio and status in step."""
+    """Submits orders for one account and keeps store, portfolio and status in step.
+
+    ``paper_balances`` (PAPER mode) returns the account's cash balances; they are stored in the
+    same transaction as every fill, so restarts find cash and positions in step.
+    """
 
     def __init__(
         self,
@@ -69,7 +73,7 @@ class OrderManager:
         unknown_checks: int = 6,
         unknown_check_delay_s: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        after_fills: Callable[[], Awaitable[None]] | None = None,
+        paper_balances: Callable[[], list[Balance]] | None = None,
         chaos: Chaos = NO_CHAOS,
     ) -> None:
         self._mode = mode
@@ -82,7 +86,7 @@ class OrderManager:
         self._unknown_checks = unknown_checks
         self._unknown_delay = unknown_check_delay_s
         self._sleep = sleep
-        self._after_fills = after_fills
+        self._paper_balances = paper_balances
         self._chaos = chaos
         self._booked: set[tuple[str, str]] = set()  # (symbol, trade id) applied to the portfolio
         self._not_found: dict[str, int] = {}  # client id → "not found" answers while unknown
@@ -238,6 +242,7 @@ class OrderManager:
                     filled_quantity=order.filled_quantity,
                     average_price=order.average_price,
                     position_update=position,
+                    paper_balances=self._paper_balances() if self._paper_balances else (),
                 )
             else:
                 await self._record_status(order, order.status, {"reason": order.reason})
@@ -245,8 +250,6 @@ class OrderManager:
             self.open_orders.pop(order.client_order_id, None)
         else:
             self.open_orders[order.client_order_id] = order
-        if new_fills and self._after_fills is not None:
-            await self._after_fills()
         if new_fills:
             self._status.last_trade_at = now
             for fill in new_fills:

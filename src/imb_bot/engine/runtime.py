@@ -185,7 +185,7 @@ class BotRuntime:
             run_id=self.run_id,
             unknown_checks=settings.engine.unknown_order_checks,
             unknown_check_delay_s=settings.engine.unknown_order_check_delay_s,
-            after_fills=self._save_paper_balances if self.mode is TradingMode.PAPER else None,
+            paper_balances=self._paper_balances if self.mode is TradingMode.PAPER else None,
             chaos=Chaos.from_env(),
         )
         problems = await reconcile(
@@ -280,15 +280,13 @@ class BotRuntime:
             return LiveBroker(self.connector)
         return PaperBroker(self.connector, rules, self.settings.paper.to_core(), self._clock)
 
-    async def _save_paper_balances(self) -> None:
-        if self.store is None or self.account is None:
-            return
-        portfolio = self.account.portfolio
+    def _paper_balances(self) -> list[Balance]:
+        # The PAPER cash (base assets are the positions, stored with them).
+        if self.account is None:
+            return []
         bases = {s.split("/")[0] for s in self.settings.symbols}
-        await self.store.save_paper_balances(
-            [
-                Balance(asset, amount, Decimal(0))
-                for asset, amount in portfolio.balances.items()
-                if asset not in bases
-            ]
-        )
+        return [
+            Balance(asset, amount, Decimal(0))
+            for asset, amount in self.account.portfolio.balances.items()
+            if asset not in bases
+        ]

@@ -405,6 +405,72 @@ def test_save_paper_balances_when_asset_repeated_raises_and_keeps_previous(store
     assert list(store.load_paper_balances()) == ["USDT"]
 
 
+def test_record_fills_when_paper_balances_given_stores_them_with_the_fills(store: Store) -> None:
+    # Arrange
+    store.save_paper_balances(
+        [Balance("USDT", Decimal(10000), Decimal(0)), Balance("EUR", Decimal(5), Decimal(0))]
+    )
+    store.record_intent(make_order("run1-1"), PAPER)
+
+    # Act
+    store.record_fills(
+        "run1-1",
+        [make_fill("t1")],
+        order_status=OrderStatus.FILLED,
+        filled_quantity=Decimal("0.01"),
+        average_price=Decimal(60000),
+        position_update=_position("0.01", "600"),
+        paper_balances=[Balance("USDT", Decimal("9399.4"), Decimal(0))],
+        at=T0,
+    )
+
+    # Assert: the listed asset is replaced, the others are kept
+    assert store.load_paper_balances() == {
+        "EUR": Balance("EUR", Decimal(5), Decimal(0)),
+        "USDT": Balance("USDT", Decimal("9399.4"), Decimal(0)),
+    }
+
+
+def test_record_fills_when_failure_mid_transaction_keeps_previous_paper_balances(
+    store: Store,
+) -> None:
+    # Arrange
+    store.save_paper_balances([Balance("USDT", Decimal(10000), Decimal(0))])
+    store.record_intent(make_order("run1-1"), PAPER)
+    _fail_position_writes_in_database(store)
+
+    # Act
+    with pytest.raises(InvalidRecordError, match="disk on fire"):
+        store.record_fills(
+            "run1-1",
+            [make_fill("t1")],
+            order_status=OrderStatus.FILLED,
+            filled_quantity=Decimal("0.01"),
+            average_price=Decimal(60000),
+            position_update=_position("0.01", "600"),
+            paper_balances=[Balance("USDT", Decimal("9399.4"), Decimal(0))],
+        )
+
+    # Assert: cash and fills move together or not at all
+    assert store.load_paper_balances()["USDT"].free == Decimal(10000)
+    assert _count(store, TradeRow) == 0
+
+
+def test_record_fills_when_paper_asset_repeated_raises_before_writing(store: Store) -> None:
+    store.record_intent(make_order("run1-1"), PAPER)
+    with pytest.raises(ValueError, match="twice"):
+        store.record_fills(
+            "run1-1",
+            [make_fill("t1")],
+            order_status=OrderStatus.FILLED,
+            filled_quantity=Decimal("0.01"),
+            average_price=None,
+            position_update=None,
+            paper_balances=[Balance("USDT", Decimal(1), Decimal(0))] * 2,
+        )
+    assert (_count(store, TradeRow), store.load_paper_balances()) == (0, {})
+
+
 def test_start_run_when_stopped_records_reason_and_times(store: Store) -> None:
     # Arrange
     run_id = store.start_run(LIVE, "cfg-sha256", "0.1.0", at=T0)
