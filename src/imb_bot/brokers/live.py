@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from imb_bot.core.models import Order
+from imb_bot.core.models import Fill, Order
 from imb_bot.exchange.connector import ExchangeConnector, OrderUpdate, PlaceOrderResult
 from imb_bot.exchange.errors import OrderNotFoundError
 
@@ -32,6 +32,10 @@ class LiveBroker:
             )
         except OrderNotFoundError:
             return None
+
+    async def recover(self, order: Order, stored_fills: Sequence[Fill]) -> OrderUpdate | None:
+        """The exchange's view by client id (it has every fill, so the stored ones are unused)."""
+        return await self.lookup(order)
 
     async def poll(self, open_orders: Sequence[Order]) -> list[OrderUpdate]:
         """Re-read every open order; updates only for those whose state or fills changed."""

@@ -19,6 +19,8 @@ from imb_bot.exchange.connector import OrderUpdate
 from imb_bot.exchange.errors import InvalidRequestError
 
 _ZERO = Decimal(0)
+# Stored states of an order the paper venue had not accepted (or not reported) before a restart.
+_NOT_ACCEPTED = frozenset({OrderStatus.PENDING_SUBMIT, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN})
 
 
 def _with_fills(order: Order, fills: Sequence[Fill], now: datetime) -> Order:
@@ -131,10 +133,17 @@ class PaperBroker:
             self._orders[order.client_order_id] = known
         return OrderUpdate(order=known, fills=tuple(self._fills.get(order.client_order_id, [])))
 
-    def restore(self, order: Order, fills: Sequence[Fill]) -> None:
-        """Re-accept a stored open order after a restart (PAPER state survives restarts)."""
+    async def recover(self, order: Order, stored_fills: Sequence[Fill]) -> OrderUpdate | None:
+        """Re-accept a stored resting order after a restart (PAPER state survives restarts).
+
+        The paper venue lives in the bot's process, so an order whose outcome was not recorded
+        before the restart never executed: None.
+        """
+        if order.status in _NOT_ACCEPTED:
+            return None
         self._orders[order.client_order_id] = order
-        self._fills[order.client_order_id] = list(fills)
+        self._fills[order.client_order_id] = list(stored_fills)
+        return OrderUpdate(order=order, fills=tuple(stored_fills))
 
 
 __all__ = ["PaperBroker"]

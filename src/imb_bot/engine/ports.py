@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from imb_bot.core.models import Candle, MarketRules, Order, Ticker
+from imb_bot.core.models import Candle, Fill, MarketRules, Order, Ticker
 from imb_bot.exchange.connector import OrderUpdate, PlaceOrderResult
 
 __all__ = ["Broker", "MarketData", "OrderUpdate", "PlaceOrderResult"]
@@ -49,6 +49,13 @@ class Broker(Protocol):
 
     async def poll(self, open_orders: Sequence[Order]) -> list[OrderUpdate]:
         """Return updates (new fills, final states) of resting orders."""
+        ...
+
+    async def recover(self, order: Order, stored_fills: Sequence[Fill]) -> OrderUpdate | None:
+        """After a restart: the venue's view of a stored non-final order.
+
+        None when the venue never received it (the order was not sent before the restart).
+        """
         ...
 
     async def cancel(self, order: Order) -> OrderUpdate:

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
-from imb_bot.brokers.paper import PaperBroker
 from imb_bot.config.settings import TradingMode
 from imb_bot.core.execution import ClientOrderIdFactory
 from imb_bot.core.models import MarketRules, OrderStatus
@@ -25,8 +24,6 @@ from imb_bot.exchange.connector import ExchangeConnector, OrderUpdate
 from imb_bot.monitoring.logging import log_event
 
 log = logging.getLogger(__name__)
-
-_NEVER_SENT = (OrderStatus.PENDING_SUBMIT, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN)
 
 
 async def reconcile(
@@ -48,21 +45,9 @@ async def reconcile(
     for order in stored_open:
         known_fills = await store.load_fills(order.client_order_id)
         orders.mark_booked(known_fills)
-        if isinstance(broker, PaperBroker):
-            if order.status in _NEVER_SENT:
-                reason = "paper venue restarted before the order's outcome was recorded"
-                await orders.apply_update(
-                    OrderUpdate(order=replace(order, status=OrderStatus.REJECTED, reason=reason)),
-                    local=order,
-                )
-            else:
-                broker.restore(order, known_fills)
-                orders.open_orders[order.client_order_id] = order
-            resolved += 1
-            continue
-        update = await broker.lookup(order)
+        update = await broker.recover(order, known_fills)
         if update is None:
-            reason = "not found at the exchange at start-up (never sent before a restart)"
+            reason = "unknown to the venue at start-up (not sent before the restart)"
             update = OrderUpdate(order=replace(order, status=OrderStatus.REJECTED, reason=reason))
         await orders.apply_update(update, local=order)
         resolved += 1

@@ -81,6 +81,9 @@ class FakeBroker:
     async def poll(self, open_orders: Sequence[Order]) -> list[OrderUpdate]:
         return []
 
+    async def recover(self, order: Order, stored_fills: Sequence[Fill]) -> OrderUpdate | None:
+        return await self.lookup(order)
+
     async def cancel(self, order: Order) -> OrderUpdate:
         return OrderUpdate(order=replace(order, status=OrderStatus.CANCELED))
 
