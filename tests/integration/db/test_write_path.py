@@ -29,6 +29,7 @@ from imb_bot.db.models import (
     RiskEventRow,
     TradeRow,
 )
+from imb_bot.db.records import FillsRecorded
 from imb_bot.db.testing import T0, make_fill, make_order
 
 PAPER = TradingMode.PAPER
@@ -50,6 +51,17 @@ def _position(quantity: str, cost: str, realized: str = "0", fees: str = "0") ->
         fees_quote=Decimal(fees),
         updated_at=T0,
     )
+
+
+def _record_t1(store: Store, cid: str = "run1-1", **overrides: Any) -> FillsRecorded:
+    """``record_fills`` of trade t1: 0.01 BTC bought at 60,000 with its position; overrides win."""
+    arguments: dict[str, Any] = {
+        "order_status": OrderStatus.FILLED,
+        "filled_quantity": Decimal("0.01"),
+        "average_price": Decimal(60000),
+        "position_update": _position("0.01", "600"),
+    } | overrides
+    return store.record_fills(cid, [make_fill("t1", cid)], **arguments)
 
 
 def _record_filled_buy(store: Store, cid: str = "run1-1", trade_id: str = "t1") -> None:
@@ -222,14 +234,7 @@ def test_record_fills_when_failure_mid_transaction_writes_nothing(store: Store) 
 
     # Act
     with pytest.raises(InvalidRecordError, match="disk on fire"):
-        store.record_fills(
-            "run1-1",
-            [make_fill("t1")],
-            order_status=OrderStatus.FILLED,
-            filled_quantity=Decimal("0.01"),
-            average_price=Decimal(60000),
-            position_update=_position("0.01", "600"),
-        )
+        _record_t1(store)
 
     # Assert: neither the trade, nor the order state, nor an event, nor a position
     order = store.load_order("run1-1")
@@ -247,14 +252,7 @@ def test_record_fills_when_database_rejects_position_writes_nothing(store: Store
 
     # Act
     with pytest.raises(InvalidRecordError, match="exceeds NUMERIC"):
-        store.record_fills(
-            "run1-1",
-            [make_fill("t1")],
-            order_status=OrderStatus.FILLED,
-            filled_quantity=Decimal("0.01"),
-            average_price=Decimal(60000),
-            position_update=too_big,
-        )
+        _record_t1(store, position_update=too_big)
 
     # Assert
     assert _count(store, TradeRow) == 0
@@ -413,16 +411,7 @@ def test_record_fills_when_paper_balances_given_stores_them_with_the_fills(store
     store.record_intent(make_order("run1-1"), PAPER)
 
     # Act
-    store.record_fills(
-        "run1-1",
-        [make_fill("t1")],
-        order_status=OrderStatus.FILLED,
-        filled_quantity=Decimal("0.01"),
-        average_price=Decimal(60000),
-        position_update=_position("0.01", "600"),
-        paper_balances=[Balance("USDT", Decimal("9399.4"), Decimal(0))],
-        at=T0,
-    )
+    _record_t1(store, paper_balances=[Balance("USDT", Decimal("9399.4"), Decimal(0))], at=T0)
 
     # Assert: the listed asset is replaced, the others are kept
     assert store.load_paper_balances() == {
@@ -441,15 +430,7 @@ def test_record_fills_when_failure_mid_transaction_keeps_previous_paper_balances
 
     # Act
     with pytest.raises(InvalidRecordError, match="disk on fire"):
-        store.record_fills(
-            "run1-1",
-            [make_fill("t1")],
-            order_status=OrderStatus.FILLED,
-            filled_quantity=Decimal("0.01"),
-            average_price=Decimal(60000),
-            position_update=_position("0.01", "600"),
-            paper_balances=[Balance("USDT", Decimal("9399.4"), Decimal(0))],
-        )
+        _record_t1(store, paper_balances=[Balance("USDT", Decimal("9399.4"), Decimal(0))])
 
     # Assert: cash and fills move together or not at all
     assert store.load_paper_balances()["USDT"].free == Decimal(10000)
@@ -459,15 +440,7 @@ def test_record_fills_when_failure_mid_transaction_keeps_previous_paper_balances
 def test_record_fills_when_paper_asset_repeated_raises_before_writing(store: Store) -> None:
     store.record_intent(make_order("run1-1"), PAPER)
     with pytest.raises(ValueError, match="twice"):
-        store.record_fills(
-            "run1-1",
-            [make_fill("t1")],
-            order_status=OrderStatus.FILLED,
-            filled_quantity=Decimal("0.01"),
-            average_price=None,
-            position_update=None,
-            paper_balances=[Balance("USDT", Decimal(1), Decimal(0))] * 2,
-        )
+        _record_t1(store, paper_balances=[Balance("USDT", Decimal(1), Decimal(0))] * 2)
     assert (_count(store, TradeRow), store.load_paper_balances()) == (0, {})
 
 
@@ -651,14 +624,7 @@ def test_record_fills_when_order_is_for_other_symbol_raises_and_writes_nothing(
     store.record_intent(make_order("run1-1", symbol="ETH/USDT"), PAPER)
 
     with pytest.raises(ValueError, match="is for BTC/USDT, the order for ETH/USDT"):
-        store.record_fills(
-            "run1-1",
-            [make_fill("t1")],
-            order_status=OrderStatus.FILLED,
-            filled_quantity=Decimal("0.01"),
-            average_price=Decimal(60000),
-            position_update=_position("0.01", "600"),
-        )
+        _record_t1(store)
 
     assert (_count(store, TradeRow), _count(store, PositionRow)) == (0, 0)
     assert store.load_order("run1-1").status is OrderStatus.PENDING_SUBMIT  # type: ignore[union-attr]
@@ -666,14 +632,7 @@ def test_record_fills_when_order_is_for_other_symbol_raises_and_writes_nothing(
 
 def test_record_fills_when_order_unknown_raises_unknown_order(store: Store) -> None:
     with pytest.raises(UnknownOrderError, match="no-such-id"):
-        store.record_fills(
-            "no-such-id",
-            [make_fill("t1", "no-such-id")],
-            order_status=OrderStatus.FILLED,
-            filled_quantity=Decimal("0.01"),
-            average_price=Decimal(60000),
-            position_update=_position("0.01", "600"),
-        )
+        _record_t1(store, "no-such-id")
     assert _count(store, TradeRow) == 0
 
 
