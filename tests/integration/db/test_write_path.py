@@ -663,3 +663,21 @@ def test_order_writes_on_postgresql_take_one_statement_each(store: Store) -> Non
 
     assert len(statements) == 3, statements
     assert _count(store, TradeRow) == 2
+
+
+def test_record_fills_when_no_fills_sets_state_and_logs_empty_fills_event(store: Store) -> None:
+    store.record_intent(make_order("run1-1"), PAPER)
+
+    recorded = store.record_fills(
+        "run1-1",
+        [],
+        order_status=OrderStatus.CANCELED,
+        filled_quantity=Decimal(0),
+        average_price=None,
+        position_update=None,
+    )
+
+    assert (recorded.new_trade_ids, recorded.duplicate_trade_ids) == ((), ())
+    assert store.load_order("run1-1").status is OrderStatus.CANCELED  # type: ignore[union-attr]
+    assert _events(store)[-1][:3] == ("FILLS", "PENDING_SUBMIT", "CANCELED")
+    assert _events(store)[-1][3]["new_trade_ids"] == []
