@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -38,31 +37,23 @@ from typing import Any
 import httpx
 import sqlalchemy
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from imb_bot.api.app import create_app
 from imb_bot.api.deps import Services
 from imb_bot.api.server import freeze_startup_heap
 from imb_bot.config import TradingMode, load_settings
-from imb_bot.core.models import MarketRules, OrderStatus
+from imb_bot.core.models import OrderStatus
 from imb_bot.core.portfolio import Portfolio
+from imb_bot.core.testing import btc_rules
 from imb_bot.db import AsyncStore, Store
 from imb_bot.db.bulk import bulk_insert_orders
 from imb_bot.db.history import Cursor, encode_cursor
 from imb_bot.db.migrate import upgrade_to_head
 from imb_bot.db.testing import T0, make_fill, make_order, many_orders
+from scratch_db import scratch_postgres_database
 
 PAPER = TradingMode.PAPER
-RULES = MarketRules(
-    symbol="BTC/USDT",
-    base_asset="BTC",
-    quote_asset="USDT",
-    tick_size=Decimal("0.01"),
-    step_size=Decimal("0.00001"),
-    min_quantity=Decimal("0.00001"),
-    max_quantity=Decimal(9000),
-    min_notional=Decimal(5),
-)
+RULES = btc_rules()
 
 
 def _ms(samples_s: list[float]) -> dict[str, float]:
@@ -82,21 +73,13 @@ def _ms(samples_s: list[float]) -> dict[str, float]:
 
 @contextmanager
 def _postgres_database() -> Iterator[str | None]:
+    # A scratch database on the server of IMB_TEST_DATABASE_URL; None when it is not set.
     raw = os.environ.get("IMB_TEST_DATABASE_URL")
     if not raw:
         yield None
         return
-    server = make_url(raw)
-    name = f"imb_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_postgres_database(raw) as url:
+        yield url
 
 
 # --- write path -------------------------------------------------------------------------------

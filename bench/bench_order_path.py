@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import json
 import os
@@ -22,13 +21,11 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import sqlalchemy as sa
 
 from imb_bot.brokers.live import LiveBroker
 from imb_bot.config.settings import TradingMode
@@ -46,6 +43,7 @@ from imb_bot.exchange.config import ConnectorConfig
 from imb_bot.exchange.connector import ExchangeConnector, PlaceOrderResult
 from imb_bot.exchange.sim.testing import ccxt_client, start_simulator_process
 from imb_bot.secrets import ExchangeCredentials, StaticSecretsProvider
+from scratch_db import scratch_postgres_database
 
 SYMBOL = "BTC/USDT"
 TARGET_P50_MS = 2.0
@@ -155,22 +153,6 @@ async def _full_path(
         await store.aclose()
 
 
-@contextlib.contextmanager
-def _scratch_postgres(server_url: str) -> Iterator[str]:
-    """A database of its own on the server, dropped afterwards (never touch shared tables)."""
-    server = sa.make_url(server_url)
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"imb_bench_{os.getpid()}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 async def _connector_only(connector: ExchangeConnector, count: int, warmup: int) -> list[float]:
     ids = ClientOrderIdFactory(f"c{os.getpid()}")
 
@@ -215,7 +197,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 results["signal_to_ack_sqlite"] = _percentiles(ack)
                 results["signal_to_fill_recorded_sqlite"] = _percentiles(full)
             if args.postgres:
-                with _scratch_postgres(args.postgres) as pg_url:
+                with scratch_postgres_database(args.postgres) as pg_url:
                     ack_pg, full_pg = await _full_path(connector, pg_url, args.orders, args.warmup)
                 results["signal_to_ack_postgres"] = _percentiles(ack_pg)
                 results["signal_to_fill_recorded_postgres"] = _percentiles(full_pg)

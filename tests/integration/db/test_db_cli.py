@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from imb_bot.cli import app
 from imb_bot.config import TradingMode
-from imb_bot.core.models import MarketRules, OrderStatus, Side
+from imb_bot.core.models import OrderStatus, Side
 from imb_bot.core.portfolio import Portfolio
+from imb_bot.core.testing import btc_rules
 from imb_bot.db import Store
 from imb_bot.db.migrate import head_revision
 from imb_bot.db.testing import T0, make_fill, make_order
@@ -21,16 +22,7 @@ from imb_bot.db.testing import T0, make_fill, make_order
 BIN = Path(sys.executable).parent / "imb-bot"
 runner = CliRunner()
 PAPER = TradingMode.PAPER
-RULES = MarketRules(
-    symbol="BTC/USDT",
-    base_asset="BTC",
-    quote_asset="USDT",
-    tick_size=Decimal("0.01"),
-    step_size=Decimal("0.00001"),
-    min_quantity=Decimal("0.00001"),
-    max_quantity=Decimal(9000),
-    min_notional=Decimal(5),
-)
+RULES = btc_rules()
 
 
 def _trade_round_trip(store: Store) -> None:
