@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.support import free_port, wait_until
 from typer.testing import CliRunner
 
 from imb_bot.cli import app
@@ -20,17 +20,10 @@ from imb_bot.exchange.sim.testing import SimHandle, ccxt_client, start_simulator
 IMB_BOT = Path(sys.executable).with_name("imb-bot")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_imb_bot_sim_when_started_answers_ping_and_prints_working_demo_keys(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "sim.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMB_SIM_")}
     began = time.monotonic()
@@ -42,13 +35,16 @@ def test_imb_bot_sim_when_started_answers_ping_and_prints_working_demo_keys(
             env=env,
         )
     try:
-        answered = None
-        while answered is None and time.monotonic() - began < 30:
+
+        def pinged() -> float | None:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/api/v3/ping", timeout=1).json() == {}:
-                    answered = time.monotonic() - began
+                    return time.monotonic() - began
             except httpx.HTTPError:
-                time.sleep(0.01)
+                pass
+            return None
+
+        answered = wait_until(pinged, timeout_s=30, interval_s=0.01)
         assert answered is not None, log.read_text()
         print(f"\nimb-bot sim start-to-ping: {answered:.3f} s")
         text = log.read_text()
